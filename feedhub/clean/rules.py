@@ -1,0 +1,126 @@
+"""Rule packs: the built-in cleaning rules as data.
+
+Rules live in ``feedhub/clean/rules/*.yaml`` (``common.yaml`` for every format,
+then one file per format) in the spirit of miniflux's sorted per-domain tables:
+adding a site's boilerplate is a data change, not a code path.  Each rule is
+named so ``--explain`` can say which one removed a block.  Patterns are
+compiled once per pack, at load time, so a bad pattern fails early.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import soupsieve
+import yaml
+
+from ..config import RulesConfig
+
+Named = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class RulePack:
+    """Compiled cleaning rules for one format (and optionally one source)."""
+
+    remove_selectors: Named = ()
+    unwrap_selectors: Named = ()
+    block_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    related_labels: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    image_proxies: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    lazy_image_attrs: tuple[str, ...] = ()
+    tracking_params: tuple[str, ...] = ()
+    outlet_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    wire_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    link_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    footer_start: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    line_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    # compiled selector per name, for speed
+    _compiled: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def selector(self, css: str) -> Any:
+        sel = self._compiled.get(css)
+        if sel is None:
+            sel = self._compiled[css] = soupsieve.compile(css)
+        return sel
+
+    def is_tracking_param(self, name: str) -> bool:
+        lowered = name.lower()
+        for p in self.tracking_params:
+            if p.endswith("*") and lowered.startswith(p[:-1]) or lowered == p:
+                return True
+        return False
+
+
+_PATTERN_KEYS = (
+    "block_patterns", "related_labels", "image_proxies", "outlet_patterns",
+    "wire_patterns", "link_patterns", "footer_start", "line_patterns",
+)
+_SELECTOR_KEYS = ("remove_selectors", "unwrap_selectors")
+_LIST_KEYS = ("lazy_image_attrs", "tracking_params")
+
+
+def _read_pack(name: str) -> dict[str, Any]:
+    path = resources.files("feedhub.clean").joinpath("rules").joinpath(f"{name}.yaml")
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"rule pack {name}.yaml is not a mapping")
+    return data
+
+
+def _merge(packs: list[tuple[str, dict[str, Any]]]) -> RulePack:
+    """Merge raw packs in order; a later rule with the same name replaces the earlier one."""
+    named: dict[str, dict[str, str]] = {k: {} for k in (*_PATTERN_KEYS, *_SELECTOR_KEYS)}
+    lists: dict[str, list[str]] = {k: [] for k in _LIST_KEYS}
+    for pack_name, data in packs:
+        for key, value in data.items():
+            if key in named:
+                if isinstance(value, dict):
+                    for rule_name, rule in value.items():
+                        named[key][f"{pack_name}.{rule_name}"] = str(rule)
+                else:  # a plain list (from a source's config): name by position
+                    for i, rule in enumerate(value):
+                        named[key][f"{pack_name}.{key}[{i}]"] = str(rule)
+            elif key in lists:
+                lists[key].extend(str(v) for v in value if str(v) not in lists[key])
+            else:
+                raise ValueError(f"rule pack {pack_name}: unknown key {key!r}")
+    kwargs: dict[str, Any] = {}
+    for key in _PATTERN_KEYS:
+        kwargs[key] = tuple((n, re.compile(p)) for n, p in sorted(named[key].items()))
+    for key in _SELECTOR_KEYS:
+        for n, css in named[key].items():
+            soupsieve.compile(css)  # fail at load time, naming the rule
+        kwargs[key] = tuple(sorted(named[key].items()))
+    for key in _LIST_KEYS:
+        kwargs[key] = tuple(lists[key])
+    return RulePack(**kwargs)
+
+
+@cache
+def builtin_pack(fmt: str) -> RulePack:
+    """The built-in rules for a format: ``common`` plus the format's own pack."""
+    return _merge([("common", _read_pack("common")), (fmt, _read_pack(fmt))])
+
+
+def pack_for(fmt: str, source_id: str | None = None, rules: RulesConfig | None = None) -> RulePack:
+    """Built-in rules for ``fmt`` extended (or replaced) by a source's own rules."""
+    if rules is None or rules == RulesConfig():
+        return builtin_pack(fmt)
+    own = {
+        "remove_selectors": list(rules.remove_selectors),
+        "unwrap_selectors": list(rules.unwrap_selectors),
+        "line_patterns": list(rules.line_patterns),
+        "block_patterns": list(rules.block_patterns),
+        "tracking_params": list(rules.tracking_params),
+    }
+    name = f"source:{source_id or '?'}"
+    if rules.replace:
+        return _merge([(name, own)])
+    return _merge([("common", _read_pack("common")), (fmt, _read_pack(fmt)), (name, own)])

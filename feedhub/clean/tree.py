@@ -1,0 +1,293 @@
+"""The tree stage: rules on the parsed HTML of one article.
+
+The HTML is parsed once, with the stdlib ``html.parser`` builder on purpose:
+lxml's HTML parser "repairs" the mirrors' ``<p>`` inside ``<p>`` by closing the
+outer paragraph, which scatters a promo paragraph's text into its parent and
+makes "remove the promo block" remove the article instead.  html.parser keeps
+the nesting as written.
+
+Order (each step relies on the one before):
+
+1. repair images (lazy ``data-*`` → ``src``, image proxies unwrapped, pixels dropped)
+2. read metadata (dateline outlet/date, ``来源:`` wire) while the text is whole
+3. remove selector rules (ads, hidden elements, scripts)
+4. remove related-link lists (label block + the link-only blocks after it)
+5. remove text-pattern blocks, innermost first
+6. unwrap keyword tags (``<ok href>拜登</ok>`` → ``拜登``)
+7. drop a leading block that repeats the title
+8. clean URLs (tracking params, relative → absolute) and prune empty elements
+9. join the prettified text runs (no stray spaces between CJK characters)
+
+Sanitizing is not a rule and always runs after this module (``sanitize.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+from ..dates import parse_cjk_date
+from ..types import Removal
+from .rules import RulePack
+
+BLOCK_TAGS = frozenset(
+    "p div li ul ol center section article blockquote figure figcaption h1 h2 h3 h4 h5 h6 "
+    "td tr table tbody thead pre header footer aside dd dt dl main nav".split()
+)
+# A block longer than this is article, not boilerplate: a pattern inside it removes
+# only the matching inline run, never the block.
+MAX_BOILERPLATE_BLOCK = 400
+LINKISH = ("a", "ok", "span")
+_KEEP_EMPTY = frozenset(("img", "br", "hr", "video", "audio", "source", "picture"))
+_WS = re.compile(r"\s+")
+_CJK = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}])\s*\n\s*(?=[{_CJK}])")
+_LEAD_NL = re.compile(rf"^\s*\n\s*(?=[{_CJK}])")
+_TRAIL_NL = re.compile(rf"(?<=[{_CJK}])\s*\n\s*$")
+
+
+def norm_text(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def _text(el: Tag) -> str:
+    return norm_text(el.get_text(""))
+
+
+def _describe(el: Tag) -> str:
+    text = _text(el)
+    if text:
+        return text[:200]
+    attrs = " ".join(f'{k}="{v if isinstance(v, str) else " ".join(v)}"' for k, v in el.attrs.items())
+    return f"<{el.name} {attrs}>"[:200]
+
+
+def _is_pixel(img: Tag) -> bool:
+    """1×1 or 0-size images are tracking beacons, not pictures."""
+    def small(value: object) -> bool:
+        m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*(px)?\s*$", str(value or ""))
+        return bool(m) and float(m.group(1)) <= 1
+
+    style = str(img.get("style") or "").replace(" ", "").lower()
+    w, h = img.get("width"), img.get("height")
+    if (w is not None and small(w)) or (h is not None and small(h)):
+        return True
+    return "width:0" in style or "height:0" in style or "width:1px" in style
+
+
+def _unproxy(url: str, pack: RulePack) -> str:
+    for _, pattern in pack.image_proxies:
+        m = pattern.match(url)
+        if m:
+            inner = unquote(m.group("url"))
+            if not re.match(r"^[a-z][a-z0-9+.-]*:", inner, re.I):
+                inner = "https://" + inner.lstrip("/")
+            return inner
+    return url
+
+
+def clean_url(url: str, pack: RulePack, base: str | None = None) -> str | None:
+    """Absolute http(s) URL without tracking params, or None when it cannot be one."""
+    url = url.strip()
+    if not url:
+        return None
+    if base:
+        url = urljoin(base, url)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not pack.is_tracking_param(k)]
+    return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+class TreeCleaner:
+    """Applies a :class:`RulePack` to one article's HTML; collects what it removed."""
+
+    def __init__(self, pack: RulePack, title: str, base: str | None) -> None:
+        self.pack = pack
+        self.title = norm_text(title)
+        self.base = base
+        self.removed: list[Removal] = []
+        self.outlet: str | None = None
+        self.wire: str | None = None
+        self.date: datetime | None = None
+
+    def _drop(self, el: Tag, rule: str) -> None:
+        self.removed.append(Removal(rule, _describe(el)))
+        el.decompose()
+
+    def run(self, html: str) -> BeautifulSoup:
+        soup = BeautifulSoup(html, "html.parser")
+        for c in soup.find_all(string=lambda s: isinstance(s, Comment)):
+            c.extract()
+        self._images(soup)
+        self._metadata(soup)
+        for name, css in self.pack.remove_selectors:
+            for el in self.pack.selector(css).select(soup):
+                if not el.decomposed:
+                    self._drop(el, name)
+        self._related_lists(soup)
+        self._block_patterns(soup)
+        for _name, css in self.pack.unwrap_selectors:
+            for el in self.pack.selector(css).select(soup):
+                el.unwrap()
+        soup.smooth()
+        self._title_repeat(soup)
+        self._urls(soup)
+        self._prune(soup)
+        self._join_runs(soup)
+        return soup
+
+    # 1
+    def _images(self, soup: BeautifulSoup) -> None:
+        for img in soup.find_all("img"):
+            for attr in self.pack.lazy_image_attrs:
+                value = img.get(attr)
+                if isinstance(value, str) and value.strip():
+                    img["src"] = value.strip()
+                    break
+            src = img.get("src")
+            if isinstance(src, str):
+                img["src"] = _unproxy(src.strip(), self.pack)
+            if _is_pixel(img):
+                self._drop(img, "common.tracking-pixel")
+
+    # 2
+    def _metadata(self, soup: BeautifulSoup) -> None:
+        text = _text(soup)
+        for _, pattern in self.pack.outlet_patterns:
+            m = pattern.search(text)
+            if m:
+                self.outlet = m.group("outlet")
+                self.date = parse_cjk_date(m.group("date"))
+                break
+        for block in soup.find_all(BLOCK_TAGS):
+            btext = _text(block)
+            if len(btext) > 40:
+                continue
+            for _, pattern in self.pack.wire_patterns:
+                m = pattern.search(btext)
+                if m:
+                    self.wire = m.group("wire")
+                    return
+
+    # 4
+    def _link_only(self, el: Tag, text: str | None = None) -> bool:
+        """Is (the part ``text`` of) this block nothing but link text?"""
+        text = _text(el) if text is None else text
+        if not text:
+            return False
+        linked = "".join(
+            _text(a) for a in el.find_all(LINKISH) if a.name != "span" or a.get("href")
+        )
+        return len(linked.replace(" ", "")) >= len(text.replace(" ", "")) * 0.9
+
+    def _related_lists(self, soup: BeautifulSoup) -> None:
+        for name, pattern in self.pack.related_labels:
+            for block in list(soup.find_all(BLOCK_TAGS)):
+                if block.decomposed:
+                    continue
+                text = _text(block)
+                m = pattern.match(text)
+                if not m or len(text) > MAX_BOILERPLATE_BLOCK:
+                    continue
+                rest = text[m.end():].strip()
+                # "相关报导：<a>headline</a>" or a bare "其他报导：" label
+                if rest and not self._link_only(block, rest):
+                    continue
+                sibling = block.find_next_sibling()
+                self._drop(block, name)
+                while isinstance(sibling, Tag) and sibling.name in BLOCK_TAGS and self._link_only(sibling):
+                    nxt = sibling.find_next_sibling()
+                    self._drop(sibling, name)
+                    sibling = nxt
+
+    # 5
+    def _block_patterns(self, soup: BeautifulSoup) -> None:
+        # Reverse document order visits descendants before ancestors, so the
+        # innermost block that carries the boilerplate is the one removed.
+        for block in reversed(soup.find_all(BLOCK_TAGS)):
+            if block.decomposed:
+                continue
+            text = _text(block)
+            for name, pattern in self.pack.block_patterns:
+                if not pattern.search(text):
+                    continue
+                if len(text) <= MAX_BOILERPLATE_BLOCK:
+                    self._drop(block, name)
+                else:
+                    self._drop_runs(block, name, pattern)
+                break
+
+    def _drop_runs(self, block: Tag, name: str, pattern: re.Pattern[str]) -> None:
+        """Remove the inline run (text up to the next <br> or block) that matches."""
+        for node in list(block.find_all(string=True)):
+            if node.parent is None or not pattern.search(norm_text(str(node))):
+                continue
+            run: list[NavigableString | Tag] = [node]
+            sib = node.next_sibling
+            while sib is not None and not (isinstance(sib, Tag) and sib.name in BLOCK_TAGS | {"br"}):
+                run.append(sib)
+                sib = sib.next_sibling
+            text = norm_text("".join(r.get_text("") if isinstance(r, Tag) else str(r) for r in run))
+            self.removed.append(Removal(name, text[:200]))
+            for r in run:
+                r.extract()
+
+    # 7
+    def _title_repeat(self, soup: BeautifulSoup) -> None:
+        if not self.title:
+            return
+        for el in soup.find_all(True):
+            text = _text(el)
+            if not text:
+                continue
+            if text == self.title and (el.name in BLOCK_TAGS or el.name == "a"):
+                self._drop(el, "title-repeat")
+            return  # only the very first element with text is considered
+
+    # 8
+    def _urls(self, soup: BeautifulSoup) -> None:
+        for el in soup.find_all(["a", "img"]):
+            attr = "href" if el.name == "a" else "src"
+            value = el.get(attr)
+            if not isinstance(value, str):
+                continue
+            url = clean_url(value, self.pack, self.base)
+            if url is None:
+                del el[attr]
+            else:
+                el[attr] = url
+        for img in soup.find_all("img"):
+            if not img.get("src"):
+                img.decompose()
+
+    def _prune(self, soup: BeautifulSoup) -> None:
+        changed = True
+        while changed:
+            changed = False
+            for el in soup.find_all(True):
+                if el.decomposed or el.name in _KEEP_EMPTY:
+                    continue
+                if not el.get_text(strip=True) and not el.find(_KEEP_EMPTY - {"br", "hr"}):
+                    el.decompose()
+                    changed = True
+        for hr in soup.find_all("hr"):
+            hr.decompose()
+
+    # 9
+    def _join_runs(self, soup: BeautifulSoup) -> None:
+        for node in list(soup.find_all(string=True)):
+            text = str(node)
+            if "\n" not in text:
+                continue
+            new = _CJK_GAP.sub("", text)
+            new = _LEAD_NL.sub("", new)
+            new = _TRAIL_NL.sub("", new)
+            new = _WS.sub(" ", new)
+            if new != text:
+                node.replace_with(new)

@@ -1,0 +1,224 @@
+"""The ``feedhub`` command line: a thin layer over the pipeline.
+
+Exit codes: 0 success; 1 a runtime failure (storage, output); 2 a usage or
+configuration error (every config problem is listed, each with its dotted path).
+Per-source problems (a missing folder, a feed answering 500) are reported on
+stderr, one line each, and do not change the exit code: the other sources were
+collected and the feeds were written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import __version__
+from .config import DEFAULT_CONFIG, Config, DedupeConfig, load_config
+from .dates import format_iso
+from .dedupe.assign import is_short
+from .dedupe.fingerprint import distance
+from .errors import ConfigError, FeedhubError, ParseError
+from .types import Article
+
+log = logging.getLogger("feedhub")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _load(args: argparse.Namespace) -> Config:
+    return load_config(args.config)
+
+
+def _dedupe_settings(args: argparse.Namespace) -> DedupeConfig:
+    """clean/compare work without a config; use its dedupe settings when there is one."""
+    explicit = args.config != str(DEFAULT_CONFIG)
+    if explicit or Path(args.config).exists():
+        return load_config(args.config).dedupe
+    return DedupeConfig()
+
+
+# -- commands ----------------------------------------------------------------
+def cmd_check_config(args: argparse.Namespace) -> int:
+    config = _load(args)
+    print(f"{args.config}: OK ({len(config.sources)} sources, {len(config.topics)} topics)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = _load(args)
+    if not args.once:
+        from .daemon import run_daemon
+
+        return run_daemon(config)
+    from .pipeline import SourceSummary, run_once
+    from .storage import Storage
+
+    with Storage(config.storage_path) as storage:
+        if sys.stderr.isatty() and not args.quiet:
+            from rich.progress import Progress
+
+            with Progress(transient=True) as progress:
+                task = progress.add_task("collecting", total=len(config.sources))
+
+                def step(s: SourceSummary) -> None:
+                    progress.advance(task)
+                    progress.console.print(s.line(), highlight=False)
+
+                summary = run_once(config, storage, _now(), on_source=step)
+        else:
+            summary = run_once(config, storage, _now(), on_source=lambda s: print(s.line()))
+        items, stories = storage.counts()
+    for err in summary.errors:
+        print(f"error: {err}", file=sys.stderr)
+    for path in summary.written:
+        print(f"wrote {path}")
+    print(f"{items} items in {stories} stories; {len(summary.written)} feed(s) written, "
+          f"{len(summary.unchanged_outputs)} unchanged")
+    return 0
+
+
+def cmd_daemon(args: argparse.Namespace) -> int:
+    from .daemon import run_daemon
+
+    return run_daemon(_load(args))
+
+
+def _article(path: str) -> Article:
+    from .collect.local import read_article
+    from .pipeline import build_article
+
+    raw = read_article(Path(path), source_id="file", key=Path(path).name)
+    return build_article(raw)
+
+
+def _article_json(a: Article) -> dict[str, object]:
+    return {
+        "title": a.title, "link": a.link, "outlet": a.outlet, "author": a.author,
+        "wire": a.wire, "published": format_iso(a.published), "format": a.format,
+        "categories": list(a.categories), "html": a.html, "text": a.text,
+    }
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    print(json.dumps(_article_json(_article(args.path)), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _compare(a: Article, b: Article, dedupe: DedupeConfig) -> dict[str, object]:
+    d = distance(a.fingerprint, b.fingerprint)
+    limit = 0 if (is_short(a.text) or is_short(b.text)) else dedupe.threshold
+    dup = bool(a.text.strip() and b.text.strip()) and d <= limit
+    return {"duplicate": dup, "distance": d, "threshold": dedupe.threshold}
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    dedupe = _dedupe_settings(args)
+    if args.pairs:
+        cache: dict[str, Article] = {}
+
+        def get(p: str) -> Article:
+            if p not in cache:
+                cache[p] = _article(p)
+            return cache[p]
+
+        base = Path(args.pairs).resolve().parent
+        with open(args.pairs, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                cols = line.rstrip("\n").split("\t")
+                if len(cols) < 2 or not cols[0].strip() or line.startswith("#"):
+                    continue
+                paths = []
+                for p in cols[:2]:
+                    q = Path(p)
+                    paths.append(str(q if q.is_absolute() or q.exists() else base / q))
+                try:
+                    out = {"a": cols[0], "b": cols[1], **_compare(get(paths[0]), get(paths[1]), dedupe)}
+                except ParseError as exc:
+                    out = {"a": cols[0], "b": cols[1], "error": f"line {lineno}: {exc.message}"}
+                print(json.dumps(out, ensure_ascii=False), flush=True)
+        return 0
+    if not args.paths or len(args.paths) != 2:
+        raise UsageError("compare needs two paths, or --pairs FILE")
+    print(json.dumps(_compare(_article(args.paths[0]), _article(args.paths[1]), dedupe)))
+    return 0
+
+
+class UsageError(FeedhubError):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-c", "--config", default=str(DEFAULT_CONFIG),
+                        help=f"config file (default: {DEFAULT_CONFIG})")
+    common.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    p = argparse.ArgumentParser(
+        prog="feedhub",
+        description="Collect news mirrors and feeds, strip boilerplate, merge near-duplicate "
+                    "stories, publish one Atom feed per topic.")
+    p.add_argument("--version", action="version", version=f"feedhub {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", parents=[common], help="collect, dedupe and write feeds")
+    run.add_argument("--once", action="store_true",
+                     help="run every source once and exit (without it: run as a daemon)")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=cmd_run)
+
+    daemon = sub.add_parser("daemon", parents=[common],
+                            help="run due sources on a schedule until SIGTERM/SIGINT")
+    daemon.set_defaults(func=cmd_daemon)
+
+    check = sub.add_parser("check-config", parents=[common], help="validate the config and exit")
+    check.set_defaults(func=cmd_check_config)
+
+    clean = sub.add_parser("clean", parents=[common],
+                           help="print one local article, cleaned, as JSON (no config needed)")
+    clean.add_argument("path", help="a Hexo, goodnews or Jekyll article file")
+    clean.set_defaults(func=cmd_clean)
+
+    compare = sub.add_parser(
+        "compare", parents=[common],
+        help="are two local articles near-duplicates? prints JSON (no config needed)")
+    compare.add_argument("paths", nargs="*", metavar="PATH", help="two article files")
+    compare.add_argument("--pairs", metavar="FILE",
+                         help="tab-separated file: the first two columns are paths; "
+                              "prints one JSON object per line, in input order")
+    compare.set_defaults(func=cmd_compare)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.ERROR,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        code: int = args.func(args)
+        return code
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ParseError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except FeedhubError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

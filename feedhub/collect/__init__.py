@@ -1,0 +1,32 @@
+"""Collectors: turn a configured source into :class:`~feedhub.types.RawItem` s.
+
+Every collector returns a :class:`CollectResult`: the items it could read and
+one :class:`~feedhub.errors.SourceError` per thing it could not (a file with
+broken front matter does not stop the other files of the folder).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import SourceError
+from ..types import RawItem
+
+
+@dataclass(frozen=True, slots=True)
+class HTTPCache:
+    """Conditional-GET validators stored per source."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CollectResult:
+    source_id: str
+    items: tuple[RawItem, ...] = ()
+    errors: tuple[SourceError, ...] = ()
+    not_modified: bool = False
+    cache: HTTPCache = HTTPCache()
+    # Response headers the scheduler may use (Retry-After, Cache-Control, Expires).
+    hints: tuple[tuple[str, str], ...] = ()

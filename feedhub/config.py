@@ -1,0 +1,289 @@
+"""Load and validate ``feedhub.yaml``.
+
+Validation is strict, unlike miniflux's "invalid rules are ignored": this is the
+daemon's own file, so an unknown key or a bad value is an error, and *every*
+problem is reported at once with its dotted path (``sources[2].url: not a URL``).
+
+pydantic stays inside this module (DESIGN 7.6): the rest of feedhub sees frozen
+models and never imports pydantic itself.  Relative paths in the file are
+resolved against the directory of the config file, so ``feedhub run -c
+/etc/feedhub/feedhub.yaml`` works from any working directory.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+
+DEFAULT_CONFIG = Path("config/feedhub.yaml")
+
+_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+def parse_duration(value: object) -> float:
+    """``90``, ``"90s"``, ``"15m"``, ``"2h"``, ``"3d"`` → seconds."""
+    if isinstance(value, bool):
+        raise ValueError("not a duration")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        m = _DURATION.match(str(value))
+        if not m:
+            raise ValueError(f"not a duration: {value!r} (use e.g. 90s, 15m, 2h, 3d)")
+        seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    if seconds <= 0:
+        raise ValueError("must be positive")
+    return seconds
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RulesConfig(_Strict):
+    """Per-source cleaning rules; they extend the built-in pack unless ``replace``."""
+
+    replace: bool = False
+    remove_selectors: tuple[str, ...] = ()
+    unwrap_selectors: tuple[str, ...] = ()
+    line_patterns: tuple[str, ...] = ()
+    block_patterns: tuple[str, ...] = ()
+    tracking_params: tuple[str, ...] = ()
+
+    @field_validator("line_patterns", "block_patterns")
+    @classmethod
+    def _regexes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for i, pattern in enumerate(v):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"[{i}] not a regular expression: {exc}") from None
+        return v
+
+    @field_validator("remove_selectors", "unwrap_selectors")
+    @classmethod
+    def _selectors(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        import soupsieve
+
+        for i, sel in enumerate(v):
+            try:
+                soupsieve.compile(sel)
+            except Exception as exc:  # soupsieve raises its own SelectorSyntaxError
+                raise ValueError(f"[{i}] not a CSS selector: {exc}") from None
+        return v
+
+
+class SourceConfig(_Strict):
+    id: str = Field(pattern=_ID)
+    kind: Literal["local", "feed"]
+    title: str | None = None
+    path: str | None = None
+    glob: str = "**/*.md"
+    url: str | None = None
+    format: Literal["auto", "hexo", "goodnews", "jekyll"] = "auto"
+    interval: float = 3600.0
+    outlet: str | None = None
+    rules: RulesConfig = RulesConfig()
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _interval(cls, v: object) -> float:
+        return parse_duration(v)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        parts = urlsplit(v)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return v
+        if parts.scheme == "file" or (not parts.scheme and v.strip()):
+            return v  # a local feed file: lets the demo run offline through the same parser
+        raise ValueError("not a URL (http, https, file: or a path)")
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> SourceConfig:
+        if self.kind == "local" and not self.path:
+            raise ValueError("a local source needs 'path'")
+        if self.kind == "feed" and not self.url:
+            raise ValueError("a feed source needs 'url'")
+        if self.kind == "local" and self.url:
+            raise ValueError("'url' is only for kind: feed (use 'path')")
+        if self.kind == "feed" and self.path:
+            raise ValueError("'path' is only for kind: local (use 'url')")
+        return self
+
+
+class FilterConfig(_Strict):
+    """Keyword or regex rules; a keyword matches case-insensitively as a substring."""
+
+    keywords: tuple[str, ...] = ()
+    regex: tuple[str, ...] = ()
+    fields: tuple[Literal["title", "text"], ...] = ("title", "text")
+
+    @field_validator("regex")
+    @classmethod
+    def _regexes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for i, pattern in enumerate(v):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"[{i}] not a regular expression: {exc}") from None
+        return v
+
+    def is_empty(self) -> bool:
+        return not self.keywords and not self.regex
+
+
+class TopicConfig(_Strict):
+    id: str = Field(pattern=_ID)
+    title: str = Field(min_length=1)
+    sources: tuple[str, ...] = Field(min_length=1)
+    include: FilterConfig = FilterConfig()
+    exclude: FilterConfig = FilterConfig()
+    max_entries: int = Field(default=50, ge=1, le=10000)
+
+
+class DedupeConfig(_Strict):
+    threshold: int = Field(default=12, ge=0, le=32)
+    window: float = 3 * 86400.0
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window(cls, v: object) -> float:
+        return parse_duration(v)
+
+
+class FetchConfig(_Strict):
+    timeout: float = Field(default=20.0, gt=0, le=600)
+    max_bytes: int = Field(default=10_000_000, ge=1024)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    user_agent: str | None = None
+
+
+class Config(_Strict):
+    storage: str = "var/feedhub.sqlite"
+    output_dir: str = "var/feeds"
+    base_url: str = "http://localhost:8080/"
+    fetch: FetchConfig = FetchConfig()
+    dedupe: DedupeConfig = DedupeConfig()
+    sources: tuple[SourceConfig, ...] = Field(min_length=1)
+    topics: tuple[TopicConfig, ...] = Field(min_length=1)
+    # Directory the relative paths above are resolved against; set by load_config.
+    root: str = "."
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        problems: list[str] = []
+        seen: set[str] = set()
+        for i, s in enumerate(self.sources):
+            if s.id in seen:
+                problems.append(f"sources[{i}].id: duplicate source id {s.id!r}")
+            seen.add(s.id)
+        topic_ids: set[str] = set()
+        for i, t in enumerate(self.topics):
+            if t.id in topic_ids:
+                problems.append(f"topics[{i}].id: duplicate topic id {t.id!r}")
+            topic_ids.add(t.id)
+            for j, sid in enumerate(t.sources):
+                if sid not in seen:
+                    problems.append(f"topics[{i}].sources[{j}]: unknown source {sid!r}")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def resolve(self, path: str) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else Path(self.root) / p
+
+    @property
+    def storage_path(self) -> Path:
+        return self.resolve(self.storage)
+
+    @property
+    def output_path(self) -> Path:
+        return self.resolve(self.output_dir)
+
+    def source(self, source_id: str) -> SourceConfig:
+        for s in self.sources:
+            if s.id == source_id:
+                return s
+        raise KeyError(source_id)
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.startswith(("function-", "tagged-union")):
+            continue
+        else:
+            out += f".{part}" if out else part
+    return out or "(top level)"
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        msg = err["msg"]
+        for prefix in ("Value error, ", "Assertion failed, "):
+            msg = msg.removeprefix(prefix)
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        loc = _loc(err["loc"])
+        # a model-level check may report several lines that already carry their own path
+        for line in msg.split("\n"):
+            problems.append(line if line.startswith(("sources[", "topics[")) else f"{loc}: {line}")
+    return problems
+
+
+def parse_config(data: Any, file: str = "<config>", root: str = ".") -> Config:
+    """Validate already-loaded YAML data.
+
+    Raises:
+        ConfigError: listing every problem with its dotted path.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(file, ["(top level): expected a mapping of keys"])
+    try:
+        return Config.model_validate({**data, "root": root})
+    except ValidationError as exc:
+        raise ConfigError(file, _messages(exc)) from None
+
+
+def load_config(path: str | Path) -> Config:
+    """Read, parse and validate a config file.
+
+    Raises:
+        ConfigError: the file is missing, is not YAML, or is invalid.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(p), [f"(file): cannot read: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(p), ["(file): not UTF-8 text"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(str(p), [f"{where}: not valid YAML: {problem}"]) from None
+    if isinstance(data, dict) and "root" in data:
+        raise ConfigError(str(p), ["root: unknown key"])
+    return parse_config(data, str(p), str(p.resolve().parent))

@@ -1,0 +1,199 @@
+"""The update pipeline, written as pseudo-shell (reader's ``_update`` habit)::
+
+    for source in config.sources:            # in config order
+        collect(source)                      # RawItem*  | SourceError*
+          | skip unchanged (content hash)    # re-running adds nothing
+          | clean | fingerprint              # Article
+          | assign story (window, threshold) # join or start a story
+          | store (one transaction)          # items + source caching info
+    for topic whose sources changed:
+        select stories | render Atom | write atomically (only if bytes differ)
+
+Items of one source are processed oldest first (then by id), so story ids and
+representatives come out the same on every run and every machine.  ``now`` is
+a parameter, never read deep inside (reader's ``Decider(now=…)``).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from .clean import clean, pack_for
+from .collect import CollectResult
+from .collect.feeds import collect_feed
+from .collect.http import USER_AGENT, Limits
+from .collect.local import collect_local, host_of
+from .config import Config, SourceConfig
+from .dedupe.assign import StoryIndex, is_short
+from .dedupe.fingerprint import fingerprint, normalize
+from .errors import SourceError
+from .publish.atom import publish_topics
+from .storage import Candidate, Storage
+from .types import Article, RawItem, stable_id
+
+log = logging.getLogger("feedhub")
+
+# Error backoff: interval × 2^errors, capped (miniflux ScheduleNextCheck).
+MAX_BACKOFF = timedelta(days=1)
+
+
+@dataclass
+class SourceSummary:
+    source_id: str
+    new: int = 0
+    updated: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    not_modified: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        if self.not_modified:
+            body = "not modified"
+        else:
+            body = (f"{self.new} new ({self.merged} joined an existing story), "
+                    f"{self.updated} updated, {self.unchanged} unchanged")
+        if self.errors:
+            body += f", {len(self.errors)} error(s)"
+        return f"{self.source_id}: {body}"
+
+
+@dataclass
+class RunSummary:
+    sources: list[SourceSummary] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    unchanged_outputs: list[Path] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[str]:
+        return [e for s in self.sources for e in s.errors]
+
+
+def limits_of(config: Config) -> Limits:
+    f = config.fetch
+    return Limits(timeout=f.timeout, max_bytes=f.max_bytes, max_redirects=f.max_redirects,
+                  user_agent=f.user_agent or USER_AGENT)
+
+
+def build_article(raw: RawItem, source: SourceConfig | None = None) -> Article:
+    """Clean and fingerprint one raw item."""
+    pack = pack_for(raw.format, raw.source_id, source.rules if source else None)
+    c = clean(raw, pack)
+    link = raw.link or c.link
+    outlet = (source.outlet if source and source.outlet else None) or raw.outlet or c.outlet \
+        or host_of(link)
+    return Article(
+        id=raw.id, source_id=raw.source_id, key=raw.key, format=raw.format, title=raw.title,
+        html=c.html, text=c.text, fingerprint=fingerprint(c.text), link=link,
+        author=raw.author, outlet=outlet, wire=c.wire,
+        published=raw.published or c.published, updated=raw.updated,
+        categories=raw.categories, image=raw.image, content_hash=raw.content_hash,
+    )
+
+
+def collect_source(source: SourceConfig, config: Config, storage: Storage,
+                   client: httpx.Client | None = None) -> CollectResult:
+    if source.kind == "local":
+        assert source.path is not None
+        return collect_local(source.id, config.resolve(source.path), source.glob, source.format)
+    assert source.url is not None
+    state = storage.source_state(source.id)
+    return collect_feed(source.id, source.url, state.cache, limits_of(config), client,
+                        outlet=source.outlet, root=Path(config.root))
+
+
+def next_due(source: SourceConfig, now: datetime, errors: int) -> datetime:
+    """Interval with ±10 % jitter (so sources started together drift apart), doubled per
+    consecutive error up to MAX_BACKOFF."""
+    base = timedelta(seconds=source.interval)
+    if errors:
+        base = min(base * (2 ** min(errors, 16)), max(MAX_BACKOFF, base))
+    return now + base * random.uniform(0.9, 1.1)
+
+
+def store_result(result: CollectResult, source: SourceConfig, config: Config, storage: Storage,
+                 now: datetime) -> SourceSummary:
+    """Clean, fingerprint, assign and store one source's items in one transaction."""
+    summary = SourceSummary(source.id, not_modified=result.not_modified)
+    summary.errors.extend(e.message for e in result.errors)
+    existing = storage.content_hashes(source.id)
+    todo = [r for r in result.items if existing.get(r.id) != r.content_hash]
+    summary.unchanged = len(result.items) - len(todo)
+    todo.sort(key=lambda r: ((r.published or now).isoformat(), r.id))
+    window = timedelta(seconds=config.dedupe.window)
+    articles: list[tuple[RawItem, Article]] = []
+    for raw in todo:
+        try:
+            articles.append((raw, build_article(raw, source)))
+        except Exception as exc:  # a cleaner bug on one article must not stop the source
+            log.exception("clean_failed", extra={"source": source.id, "item": raw.key})
+            summary.errors.append(f"{raw.key}: could not clean: {type(exc).__name__}: {exc}")
+    index = StoryIndex(config.dedupe.threshold, window)
+    if articles:
+        dates = [a.published or now for _, a in articles]
+        for c in storage.candidates(min(dates) - window, max(dates) + window):
+            index.add(c)
+    error_text = "; ".join(summary.errors[:3]) or None
+    if result.errors and not result.items and not result.not_modified:
+        failures = storage.source_state(source.id).error_count + 1
+    else:
+        failures = 0
+    with storage.transaction():
+        for raw, article in articles:
+            sort_date = article.published or now
+            if raw.id in existing:
+                story_id = storage.story_of(raw.id) or stable_id("story", raw.id)
+                summary.updated += 1
+            else:
+                match = None
+                if normalize(article.text):
+                    match = index.match(article.fingerprint, sort_date, is_short(article.text),
+                                        exclude=article.id)
+                if match:
+                    story_id = match.story_id
+                    summary.merged += 1
+                else:
+                    story_id = stable_id("story", raw.id)
+                summary.new += 1
+            storage.put_item(article, raw, story_id, now, sort_date)
+            index.add(Candidate(article.id, story_id, article.fingerprint, sort_date, source.id))
+        storage.record_attempt(source.id, now, result.cache, error_text,
+                               next_due(source, now, failures))
+    return summary
+
+
+def run_once(config: Config, storage: Storage, now: datetime, *,
+             client: httpx.Client | None = None,
+             sources: list[SourceConfig] | None = None,
+             on_source: Callable[[SourceSummary], None] | None = None,
+             stop: Callable[[], bool] | None = None) -> RunSummary:
+    """Collect the given (default: all) sources, then rewrite the topics they feed."""
+    run = RunSummary()
+    changed: set[str] = set()
+    for source in sources if sources is not None else list(config.sources):
+        if stop and stop():
+            break
+        try:
+            result = collect_source(source, config, storage, client)
+        except SourceError as exc:
+            result = CollectResult(source.id, errors=(exc,))
+        summary = store_result(result, source, config, storage, now)
+        for err in summary.errors:
+            log.warning("source_error", extra={"source": source.id, "error": err})
+        if summary.new or summary.updated:
+            changed.add(source.id)
+        run.sources.append(summary)
+        if on_source:
+            on_source(summary)
+    topics = [t for t in config.topics if set(t.sources) & changed or
+              not (config.output_path / f"{t.id}.atom").exists()]
+    written, unchanged = publish_topics(config, storage, topics)
+    run.written, run.unchanged_outputs = written, unchanged
+    return run

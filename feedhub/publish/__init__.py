@@ -1,0 +1,1 @@
+"""Publishing: select a topic's stories and render them as feeds."""

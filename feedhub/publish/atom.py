@@ -1,0 +1,127 @@
+"""Render a topic as Atom 1.0 with feedgen and write it atomically.
+
+Entry ids are ``tag:`` URIs made from the story id, which is fixed when the
+story is created: they do not change when duplicates join or when a different
+copy becomes the representative, so feed readers never show a story twice.
+The feed's ``updated`` is the newest entry's, not the wall clock, so a run
+that changes nothing writes the same bytes (and the file is then not touched).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from feedgen.feed import FeedGenerator
+
+from .. import __version__
+from ..config import Config, TopicConfig
+from ..storage import Storage
+from ..types import Article, StoryView
+from .select import select_stories
+
+TAG_AUTHORITY = "tag:feedhub,2026:"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def entry_id(story_id: str) -> str:
+    return f"{TAG_AUTHORITY}story/{story_id}"
+
+
+def _origin(url: str | None) -> str | None:
+    if not url:
+        return None
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.netloc}/" if p.scheme in ("http", "https") and p.netloc else None
+
+
+def _label(a: Article) -> str:
+    return a.outlet or a.author or a.source_id
+
+
+def also_reported(others: tuple[Article, ...]) -> str:
+    """The "Also reported by" paragraph (built from escaped parts: safe HTML)."""
+    parts = []
+    for a in others:
+        name = html.escape(_label(a))
+        if a.link:
+            parts.append(f'<a href="{html.escape(a.link, quote=True)}">{name}</a>')
+        else:
+            parts.append(name)
+    return f"<p><strong>Also reported by:</strong> {', '.join(parts)}</p>"
+
+
+def render_atom(config: Config, topic: TopicConfig, stories: list[StoryView]) -> bytes:
+    fg = FeedGenerator()
+    fg.id(f"{TAG_AUTHORITY}topic/{topic.id}")
+    fg.title(topic.title)
+    fg.author({"name": "feedhub"})
+    fg.generator("feedhub", version=__version__, uri="https://github.com/feedhub/feedhub")
+    fg.link(href=urljoin(config.base_url, f"{topic.id}.atom"), rel="self")
+    fg.link(href=config.base_url, rel="alternate")
+    fg.updated(max((s.updated for s in stories if s.updated), default=EPOCH))
+    # feedgen prepends entries; add oldest first so the newest comes out on top.
+    for story in reversed(stories):
+        rep = story.representative
+        fe = fg.add_entry()
+        fe.id(entry_id(story.id))
+        fe.title(rep.title)
+        if rep.link:
+            fe.link(href=rep.link, rel="alternate")
+        for other in story.others:
+            if other.link and other.link != rep.link:
+                fe.link(href=other.link, rel="related", title=_label(other))
+        fe.author({"name": rep.author or _label(rep)})
+        fe.published(story.published or EPOCH)
+        fe.updated(story.updated or story.published or EPOCH)
+        body = rep.html
+        if rep.wire and rep.wire != rep.outlet:
+            body += f"<p>Wire: {html.escape(rep.wire)}</p>"
+        if story.others:
+            body += also_reported(story.others)
+        fe.content(body, type="html")
+        for term in rep.categories:
+            fe.category(term=term)
+        fe.source(url=_origin(rep.link) or config.base_url, title=_label(rep))
+    data: bytes = fg.atom_str(pretty=True)
+    return data
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write via a temp file in the same directory + rename; False when unchanged.
+
+    Readers (and the HTTP server) see either the old or the new file, never a torn one.
+    """
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def publish_topics(config: Config, storage: Storage,
+                   topics: list[TopicConfig]) -> tuple[list[Path], list[Path]]:
+    """Render and write each topic; returns (written, unchanged) paths."""
+    written, unchanged = [], []
+    for topic in topics:
+        path = config.output_path / f"{topic.id}.atom"
+        data = render_atom(config, topic, select_stories(storage, topic))
+        (written if write_atomic(path, data) else unchanged).append(path)
+    return written, unchanged

@@ -1,0 +1,289 @@
+"""State in one SQLite file: sources (HTTP caching info, errors), items, stories.
+
+Durability: WAL journal, ``synchronous=NORMAL`` and one transaction per source
+(items and the source's new caching info commit together), so a kill -9
+loses at most the source being collected, which is simply collected again.
+
+All datetimes are stored as ISO 8601 UTC text and returned timezone-aware.
+Migrations are numbered functions keyed on ``PRAGMA user_version`` (reader's
+``_schema.py`` idea); opening an old file upgrades it in place.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .collect import HTTPCache
+from .dates import format_iso, parse_date
+from .dedupe.fingerprint import FP_VERSION, from_signed, to_signed
+from .errors import StorageError
+from .types import Article, RawItem
+
+
+def _script(db: sqlite3.Connection, sql: str) -> None:
+    # not executescript(): it COMMITs first, which would break the migration's transaction
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    _script(
+        db,
+        """
+        CREATE TABLE sources (
+            id TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            last_attempt TEXT,
+            last_success TEXT,
+            last_error TEXT,
+            error_count INTEGER NOT NULL DEFAULT 0,
+            next_due TEXT
+        );
+        CREATE TABLE stories (
+            id TEXT PRIMARY KEY,
+            created TEXT NOT NULL
+        );
+        CREATE TABLE items (
+            id TEXT PRIMARY KEY,
+            source_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            story_id TEXT NOT NULL REFERENCES stories(id),
+            format TEXT NOT NULL,
+            title TEXT NOT NULL,
+            link TEXT,
+            author TEXT,
+            outlet TEXT,
+            wire TEXT,
+            published TEXT,
+            updated TEXT,
+            first_seen TEXT NOT NULL,
+            sort_date TEXT NOT NULL,
+            categories TEXT NOT NULL DEFAULT '[]',
+            image TEXT,
+            content_hash TEXT NOT NULL,
+            raw TEXT NOT NULL,
+            html TEXT NOT NULL,
+            text TEXT NOT NULL,
+            fp INTEGER NOT NULL,
+            fp_version INTEGER NOT NULL
+        );
+        CREATE INDEX items_story ON items(story_id);
+        CREATE INDEX items_source ON items(source_id);
+        CREATE INDEX items_sort_date ON items(sort_date);
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    id: str
+    cache: HTTPCache = HTTPCache()
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    error_count: int = 0
+    next_due: datetime | None = None
+    items: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """What the dedupe stage needs of a stored item."""
+
+    item_id: str
+    story_id: str
+    fp: int
+    sort_date: datetime
+    source_id: str
+
+
+def raw_to_json(raw: RawItem) -> str:
+    return json.dumps({
+        "format": raw.format, "title": raw.title, "content": raw.content,
+        "content_type": raw.content_type, "link": raw.link, "author": raw.author,
+        "outlet": raw.outlet, "published": format_iso(raw.published),
+        "updated": format_iso(raw.updated), "categories": list(raw.categories),
+        "image": raw.image,
+    }, ensure_ascii=False)
+
+
+class Storage:
+    """The SQLite DAO.  Any method can raise :class:`~feedhub.errors.StorageError`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # check_same_thread=False: the daemon uses the connection from the scheduler thread,
+            # one job at a time (max_instances=1).
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30,
+                                      check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageError(f"{path}: cannot open the state database: {exc}") from None
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StorageError(f"{self.path}: written by a newer feedhub (schema {version})")
+        for i in range(version, len(MIGRATIONS)):
+            with self.transaction():
+                MIGRATIONS[i](self.db)
+                self.db.execute(f"PRAGMA user_version = {i + 1}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Storage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self.path}: {exc}") from None
+
+    def _q(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self.path}: {exc}") from None
+
+    # -- sources ---------------------------------------------------------
+    def source_state(self, source_id: str) -> SourceState:
+        rows = self._q("SELECT s.*, (SELECT COUNT(*) FROM items i WHERE i.source_id = s.id) AS n "
+                       "FROM sources s WHERE id = ?", (source_id,))
+        if not rows:
+            return SourceState(source_id)
+        r = rows[0]
+        return SourceState(
+            id=source_id,
+            cache=HTTPCache(r["etag"], r["last_modified"]),
+            last_attempt=parse_date(r["last_attempt"]),
+            last_success=parse_date(r["last_success"]),
+            last_error=r["last_error"],
+            error_count=r["error_count"],
+            next_due=parse_date(r["next_due"]),
+            items=r["n"],
+        )
+
+    def record_attempt(self, source_id: str, now: datetime, cache: HTTPCache,
+                       error: str | None, next_due: datetime | None) -> None:
+        """Store the outcome of one collection (call inside the source's transaction)."""
+        self._q(
+            """INSERT INTO sources (id, etag, last_modified, last_attempt, last_success,
+                                    last_error, error_count, next_due)
+               VALUES (:id, :etag, :lm, :now, CASE WHEN :err IS NULL THEN :now END, :err,
+                       CASE WHEN :err IS NULL THEN 0 ELSE 1 END, :due)
+               ON CONFLICT(id) DO UPDATE SET
+                 etag = :etag, last_modified = :lm, last_attempt = :now,
+                 last_success = CASE WHEN :err IS NULL THEN :now ELSE last_success END,
+                 last_error = :err,
+                 error_count = CASE WHEN :err IS NULL THEN 0 ELSE error_count + 1 END,
+                 next_due = :due""",
+            {"id": source_id, "etag": cache.etag, "lm": cache.last_modified,
+             "now": format_iso(now), "err": error, "due": format_iso(next_due)},
+        )
+
+    # -- items -----------------------------------------------------------
+    def content_hashes(self, source_id: str) -> dict[str, str]:
+        rows = self._q("SELECT id, content_hash FROM items WHERE source_id = ?", (source_id,))
+        return {r["id"]: r["content_hash"] for r in rows}
+
+    def candidates(self, since: datetime, until: datetime) -> list[Candidate]:
+        rows = self._q("SELECT id, story_id, fp, sort_date, source_id FROM items "
+                       "WHERE sort_date BETWEEN ? AND ? AND fp_version = ?",
+                       (format_iso(since), format_iso(until), FP_VERSION))
+        return [Candidate(r["id"], r["story_id"], from_signed(r["fp"]),
+                          parse_date(r["sort_date"]) or since, r["source_id"]) for r in rows]
+
+    def story_of(self, item_id: str) -> str | None:
+        rows = self._q("SELECT story_id FROM items WHERE id = ?", (item_id,))
+        return rows[0]["story_id"] if rows else None
+
+    def put_item(self, article: Article, raw: RawItem, story_id: str, first_seen: datetime,
+                 sort_date: datetime) -> None:
+        """Insert or update one item (call inside a transaction)."""
+        self._q("INSERT OR IGNORE INTO stories (id, created) VALUES (?, ?)",
+                (story_id, format_iso(first_seen)))
+        self._q(
+            """INSERT INTO items (id, source_id, key, story_id, format, title, link, author,
+                   outlet, wire, published, updated, first_seen, sort_date, categories, image,
+                   content_hash, raw, html, text, fp, fp_version)
+               VALUES (:id, :source_id, :key, :story_id, :format, :title, :link, :author,
+                   :outlet, :wire, :published, :updated, :first_seen, :sort_date, :categories,
+                   :image, :content_hash, :raw, :html, :text, :fp, :fp_version)
+               ON CONFLICT(id) DO UPDATE SET
+                   format = :format, title = :title, link = :link, author = :author,
+                   outlet = :outlet, wire = :wire, published = :published, updated = :updated,
+                   sort_date = :sort_date, categories = :categories, image = :image,
+                   content_hash = :content_hash, raw = :raw, html = :html, text = :text,
+                   fp = :fp, fp_version = :fp_version""",
+            {
+                "id": article.id, "source_id": article.source_id, "key": article.key,
+                "story_id": story_id, "format": article.format, "title": article.title,
+                "link": article.link, "author": article.author, "outlet": article.outlet,
+                "wire": article.wire, "published": format_iso(article.published),
+                "updated": format_iso(article.updated), "first_seen": format_iso(first_seen),
+                "sort_date": format_iso(sort_date),
+                "categories": json.dumps(list(article.categories), ensure_ascii=False),
+                "image": article.image, "content_hash": article.content_hash,
+                "raw": raw_to_json(raw), "html": article.html, "text": article.text,
+                "fp": to_signed(article.fingerprint), "fp_version": FP_VERSION,
+            },
+        )
+
+    def _article(self, r: sqlite3.Row) -> Article:
+        return Article(
+            id=r["id"], source_id=r["source_id"], key=r["key"], format=r["format"],
+            title=r["title"], html=r["html"], text=r["text"], fingerprint=from_signed(r["fp"]),
+            link=r["link"], author=r["author"], outlet=r["outlet"], wire=r["wire"],
+            published=parse_date(r["published"]), updated=parse_date(r["updated"]),
+            categories=tuple(json.loads(r["categories"])), image=r["image"],
+            content_hash=r["content_hash"],
+        )
+
+    def story_members(self, source_ids: tuple[str, ...]) -> dict[str, list[tuple[Article, datetime]]]:
+        """Every story with a member from ``source_ids`` → all its members with first_seen,
+        oldest first (sort date, then id: deterministic on every run)."""
+        marks = ",".join("?" * len(source_ids))
+        rows = self._q(
+            f"""SELECT * FROM items WHERE story_id IN
+                  (SELECT story_id FROM items WHERE source_id IN ({marks}))
+                ORDER BY sort_date, id""", source_ids)
+        out: dict[str, list[tuple[Article, datetime]]] = {}
+        for r in rows:
+            first_seen = parse_date(r["first_seen"])
+            assert first_seen is not None
+            out.setdefault(r["story_id"], []).append((self._article(r), first_seen))
+        return out
+
+    def counts(self) -> tuple[int, int]:
+        r = self._q("SELECT (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM stories)")[0]
+        return int(r[0]), int(r[1])
