@@ -20,7 +20,7 @@ from pathlib import Path
 from . import __version__
 from .config import DEFAULT_CONFIG, Config, DedupeConfig, load_config
 from .dates import format_iso
-from .dedupe.assign import is_short
+from .dedupe.assign import decide
 from .dedupe.fingerprint import distance
 from .errors import ConfigError, FeedhubError, ParseError
 from .types import Article
@@ -113,9 +113,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 def _compare(a: Article, b: Article, dedupe: DedupeConfig) -> dict[str, object]:
     d = distance(a.fingerprint, b.fingerprint)
-    limit = 0 if (is_short(a.text) or is_short(b.text)) else dedupe.threshold
-    dup = bool(a.text.strip() and b.text.strip()) and d <= limit
-    return {"duplicate": dup, "distance": d, "threshold": dedupe.threshold}
+    verdict = decide(a.text, b.text, d, dedupe.threshold, dedupe.min_overlap)
+    return {"duplicate": verdict.duplicate, "distance": d, "threshold": dedupe.threshold,
+            "overlap": round(verdict.overlap, 3), "min_overlap": dedupe.min_overlap,
+            "rule": verdict.rule}
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -155,7 +155,8 @@ class TopicConfig(_Strict):
 
 
 class DedupeConfig(_Strict):
-    threshold: int = Field(default=12, ge=0, le=32)
+    threshold: int = Field(default=24, ge=0, le=64)
+    min_overlap: float = Field(default=0.7, gt=0, le=1)
     window: float = 3 * 86400.0
 
     @field_validator("window", mode="before")
@@ -204,7 +205,7 @@ class Config(_Strict):
 
     def resolve(self, path: str) -> Path:
         p = Path(path).expanduser()
-        return p if p.is_absolute() else Path(self.root) / p
+        return (p if p.is_absolute() else Path(self.root) / p).resolve()
 
     @property
     def storage_path(self) -> Path:

@@ -31,8 +31,8 @@ from .collect.feeds import collect_feed
 from .collect.http import USER_AGENT, Limits
 from .collect.local import collect_local, host_of
 from .config import Config, SourceConfig
-from .dedupe.assign import StoryIndex, is_short
-from .dedupe.fingerprint import fingerprint, normalize
+from .dedupe.assign import StoryIndex
+from .dedupe.fingerprint import fingerprint
 from .errors import SourceError
 from .publish.atom import publish_topics
 from .storage import Candidate, Storage
@@ -135,7 +135,14 @@ def store_result(result: CollectResult, source: SourceConfig, config: Config, st
         except Exception as exc:  # a cleaner bug on one article must not stop the source
             log.exception("clean_failed", extra={"source": source.id, "item": raw.key})
             summary.errors.append(f"{raw.key}: could not clean: {type(exc).__name__}: {exc}")
-    index = StoryIndex(config.dedupe.threshold, window)
+    index = StoryIndex(config.dedupe.threshold, config.dedupe.min_overlap, window)
+    texts: dict[str, str] = {}
+
+    def text_of(item_id: str) -> str:
+        if item_id not in texts:
+            texts[item_id] = storage.text_of(item_id)
+        return texts[item_id]
+
     if articles:
         dates = [a.published or now for _, a in articles]
         for c in storage.candidates(min(dates) - window, max(dates) + window):
@@ -152,10 +159,8 @@ def store_result(result: CollectResult, source: SourceConfig, config: Config, st
                 story_id = storage.story_of(raw.id) or stable_id("story", raw.id)
                 summary.updated += 1
             else:
-                match = None
-                if normalize(article.text):
-                    match = index.match(article.fingerprint, sort_date, is_short(article.text),
-                                        exclude=article.id)
+                match = index.match(article.fingerprint, sort_date, article.text, text_of,
+                                    exclude=article.id)
                 if match:
                     story_id = match.story_id
                     summary.merged += 1
@@ -164,6 +169,7 @@ def store_result(result: CollectResult, source: SourceConfig, config: Config, st
                 summary.new += 1
             storage.put_item(article, raw, story_id, now, sort_date)
             index.add(Candidate(article.id, story_id, article.fingerprint, sort_date, source.id))
+            texts[article.id] = article.text
         storage.record_attempt(source.id, now, result.cache, error_text,
                                next_due(source, now, failures))
     return summary

@@ -223,6 +223,10 @@ class Storage:
         return [Candidate(r["id"], r["story_id"], from_signed(r["fp"]),
                           parse_date(r["sort_date"]) or since, r["source_id"]) for r in rows]
 
+    def text_of(self, item_id: str) -> str:
+        rows = self._q("SELECT text FROM items WHERE id = ?", (item_id,))
+        return str(rows[0]["text"]) if rows else ""
+
     def story_of(self, item_id: str) -> str | None:
         rows = self._q("SELECT story_id FROM items WHERE id = ?", (item_id,))
         return rows[0]["story_id"] if rows else None

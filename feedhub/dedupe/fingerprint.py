@@ -57,3 +57,27 @@ def to_signed(fp: int) -> int:
 
 def from_signed(value: int) -> int:
     return value + (1 << 64) if value < 0 else value
+
+
+_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff]|[^\W_]+", re.UNICODE)
+
+
+def tokens(text: str) -> list[str]:
+    """CJK ideographs one per token, other scripts by word."""
+    return _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
+
+
+def shingle_set(text: str, n: int = 3) -> frozenset[str]:
+    """Token n-grams for the verification step (3 CJK characters or 3 words)."""
+    toks = tokens(text)
+    if len(toks) <= n:
+        return frozenset([" ".join(toks)]) if toks else frozenset()
+    return frozenset(" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1))
+
+
+def containment(a: frozenset[str], b: frozenset[str]) -> float:
+    """|A ∩ B| / min(|A|, |B|): 1.0 when the shorter text is inside the longer (excerpt
+    vs full article), unlike Jaccard which punishes the length difference."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
