@@ -107,9 +107,11 @@ class SourceConfig(_Strict):
         parts = urlsplit(v)
         if parts.scheme in ("http", "https") and parts.netloc:
             return v
-        if parts.scheme == "file" or (not parts.scheme and v.strip()):
+        if parts.scheme == "file" and parts.path:
+            return v
+        if not parts.scheme and "://" not in v and v.strip():
             return v  # a local feed file: lets the demo run offline through the same parser
-        raise ValueError("not a URL (http, https, file: or a path)")
+        raise ValueError("not a URL (http://, https://, file: or a local path)")
 
     @model_validator(mode="after")
     def _kind_fields(self) -> SourceConfig:
@@ -183,26 +185,6 @@ class Config(_Strict):
     # Directory the relative paths above are resolved against; set by load_config.
     root: str = "."
 
-    @model_validator(mode="after")
-    def _references(self) -> Config:
-        problems: list[str] = []
-        seen: set[str] = set()
-        for i, s in enumerate(self.sources):
-            if s.id in seen:
-                problems.append(f"sources[{i}].id: duplicate source id {s.id!r}")
-            seen.add(s.id)
-        topic_ids: set[str] = set()
-        for i, t in enumerate(self.topics):
-            if t.id in topic_ids:
-                problems.append(f"topics[{i}].id: duplicate topic id {t.id!r}")
-            topic_ids.add(t.id)
-            for j, sid in enumerate(t.sources):
-                if sid not in seen:
-                    problems.append(f"topics[{i}].sources[{j}]: unknown source {sid!r}")
-        if problems:
-            raise ValueError("\n".join(problems))
-        return self
-
     def resolve(self, path: str) -> Path:
         p = Path(path).expanduser()
         return (p if p.is_absolute() else Path(self.root) / p).resolve()
@@ -236,7 +218,12 @@ def _loc(loc: tuple[int | str, ...]) -> str:
 
 def _messages(exc: ValidationError) -> list[str]:
     problems = []
-    for err in exc.errors():
+    errors = exc.errors()
+    failed = {_loc(e["loc"][:1]) for e in errors if len(e["loc"]) > 1}
+    for err in errors:
+        # "Tuple should have at least 1 item after validation" only echoes item errors
+        if err["type"] == "too_short" and _loc(err["loc"]) in failed:
+            continue
         msg = err["msg"]
         for prefix in ("Value error, ", "Assertion failed, "):
             msg = msg.removeprefix(prefix)
@@ -244,10 +231,36 @@ def _messages(exc: ValidationError) -> list[str]:
             msg = "unknown key"
         elif err["type"] == "missing":
             msg = "required key is missing"
-        loc = _loc(err["loc"])
-        # a model-level check may report several lines that already carry their own path
-        for line in msg.split("\n"):
-            problems.append(line if line.startswith(("sources[", "topics[")) else f"{loc}: {line}")
+        problems.append(f"{_loc(err['loc'])}: {msg[:1].lower() + msg[1:]}")
+    return problems
+
+
+def _reference_problems(data: dict[str, Any]) -> list[str]:
+    """Cross-references, checked on the raw data so they are reported even when
+    other fields are invalid (pydantic skips model validators after field errors)."""
+    problems: list[str] = []
+    sources = data.get("sources") if isinstance(data.get("sources"), list) else []
+    topics = data.get("topics") if isinstance(data.get("topics"), list) else []
+    ids: set[str] = set()
+    for i, s in enumerate(sources):
+        sid = s.get("id") if isinstance(s, dict) else None
+        if isinstance(sid, str):
+            if sid in ids:
+                problems.append(f"sources[{i}].id: duplicate source id {sid!r}")
+            ids.add(sid)
+    topic_ids: set[str] = set()
+    for i, t in enumerate(topics):
+        if not isinstance(t, dict):
+            continue
+        tid = t.get("id")
+        if isinstance(tid, str):
+            if tid in topic_ids:
+                problems.append(f"topics[{i}].id: duplicate topic id {tid!r}")
+            topic_ids.add(tid)
+        refs = t.get("sources")
+        for j, ref in enumerate(refs if isinstance(refs, list) else []):
+            if isinstance(ref, str) and ref not in ids:
+                problems.append(f"topics[{i}].sources[{j}]: unknown source {ref!r}")
     return problems
 
 
@@ -259,10 +272,16 @@ def parse_config(data: Any, file: str = "<config>", root: str = ".") -> Config:
     """
     if not isinstance(data, dict):
         raise ConfigError(file, ["(top level): expected a mapping of keys"])
+    problems = []
+    config = None
     try:
-        return Config.model_validate({**data, "root": root})
+        config = Config.model_validate({**data, "root": root})
     except ValidationError as exc:
-        raise ConfigError(file, _messages(exc)) from None
+        problems = _messages(exc)
+    problems += _reference_problems(data)
+    if problems or config is None:
+        raise ConfigError(file, problems)
+    return config
 
 
 def load_config(path: str | Path) -> Config:

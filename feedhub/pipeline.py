@@ -73,7 +73,7 @@ class RunSummary:
 
     @property
     def errors(self) -> list[str]:
-        return [e for s in self.sources for e in s.errors]
+        return [f"source {s.source_id!r}: {e}" for s in self.sources for e in s.errors]
 
 
 def limits_of(config: Config) -> Limits:

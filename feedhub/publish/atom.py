@@ -14,9 +14,12 @@ import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
 
 from .. import __version__
 from ..config import Config, TopicConfig
@@ -26,6 +29,36 @@ from .select import select_stories
 
 TAG_AUTHORITY = "tag:feedhub,2026:"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class _FeedExtension(BaseExtension):  # type: ignore[misc]
+    """Nothing at feed level; feedgen wants a feed class beside the entry class."""
+
+
+class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
+    """Related links and a complete atom:source, written by us.
+
+    feedgen 1.0.0 drops ``rel``/``title`` from every entry link (its ``link``
+    loop variable is shadowed by the XML element), which turns each related
+    copy into another rel="alternate" link: invalid Atom.  Its atom:source also
+    lacks the id/updated that RFC 4287 §4.2.11 recommends.
+    """
+
+    def __init__(self) -> None:
+        self.related: list[tuple[str, str]] = []
+        self.source: tuple[str, str, str, str] | None = None  # id, title, link, updated
+
+    def extend_atom(self, entry: Any) -> Any:
+        for href, title in self.related:
+            xml_elem("link", entry, href=href, rel="related", title=title)
+        if self.source:
+            sid, title, link, updated = self.source
+            src = xml_elem("source", entry)
+            xml_elem("id", src).text = sid
+            xml_elem("title", src).text = title
+            xml_elem("link", src, href=link, rel="alternate")
+            xml_elem("updated", src).text = updated
+        return entry
 
 
 def entry_id(story_id: str) -> str:
@@ -57,6 +90,7 @@ def also_reported(others: tuple[Article, ...]) -> str:
 
 def render_atom(config: Config, topic: TopicConfig, stories: list[StoryView]) -> bytes:
     fg = FeedGenerator()
+    fg.register_extension("feedhub", _FeedExtension, _EntryExtension, atom=True, rss=False)
     fg.id(f"{TAG_AUTHORITY}topic/{topic.id}")
     fg.title(topic.title)
     fg.author({"name": "feedhub"})
@@ -72,9 +106,10 @@ def render_atom(config: Config, topic: TopicConfig, stories: list[StoryView]) ->
         fe.title(rep.title)
         if rep.link:
             fe.link(href=rep.link, rel="alternate")
+        ext: _EntryExtension = fe.feedhub
         for other in story.others:
             if other.link and other.link != rep.link:
-                fe.link(href=other.link, rel="related", title=_label(other))
+                ext.related.append((other.link, _label(other)))
         fe.author({"name": rep.author or _label(rep)})
         fe.published(story.published or EPOCH)
         fe.updated(story.updated or story.published or EPOCH)
@@ -86,7 +121,9 @@ def render_atom(config: Config, topic: TopicConfig, stories: list[StoryView]) ->
         fe.content(body, type="html")
         for term in rep.categories:
             fe.category(term=term)
-        fe.source(url=_origin(rep.link) or config.base_url, title=_label(rep))
+        origin = _origin(rep.link) or config.base_url
+        ext.source = (f"{TAG_AUTHORITY}source/{rep.source_id}", _label(rep), origin,
+                      (rep.updated or rep.published or story.published or EPOCH).isoformat())
     data: bytes = fg.atom_str(pretty=True)
     return data
 
