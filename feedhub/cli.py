@@ -79,8 +79,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
     for path in summary.written:
         print(f"wrote {path}")
-    print(f"{items} items in {stories} stories; {len(summary.written)} feed(s) written, "
-          f"{len(summary.unchanged_outputs)} unchanged")
+    print(
+        f"{items} items in {stories} stories; {len(summary.written)} feed(s) written, "
+        f"{len(summary.unchanged_outputs)} unchanged"
+    )
     return 0
 
 
@@ -100,9 +102,16 @@ def _article(path: str) -> Article:
 
 def _article_json(a: Article) -> dict[str, object]:
     return {
-        "title": a.title, "link": a.link, "outlet": a.outlet, "author": a.author,
-        "wire": a.wire, "published": format_iso(a.published), "format": a.format,
-        "categories": list(a.categories), "html": a.html, "text": a.text,
+        "title": a.title,
+        "link": a.link,
+        "outlet": a.outlet,
+        "author": a.author,
+        "wire": a.wire,
+        "published": format_iso(a.published),
+        "format": a.format,
+        "categories": list(a.categories),
+        "html": a.html,
+        "text": a.text,
     }
 
 
@@ -114,9 +123,14 @@ def cmd_clean(args: argparse.Namespace) -> int:
 def _compare(a: Article, b: Article, dedupe: DedupeConfig) -> dict[str, object]:
     d = distance(a.fingerprint, b.fingerprint)
     verdict = decide(a.text, b.text, d, dedupe.threshold, dedupe.min_overlap)
-    return {"duplicate": verdict.duplicate, "distance": d, "threshold": dedupe.threshold,
-            "overlap": round(verdict.overlap, 3), "min_overlap": dedupe.min_overlap,
-            "rule": verdict.rule}
+    return {
+        "duplicate": verdict.duplicate,
+        "distance": d,
+        "threshold": dedupe.threshold,
+        "overlap": round(verdict.overlap, 3),
+        "min_overlap": dedupe.min_overlap,
+        "rule": verdict.rule,
+    }
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -140,7 +154,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
                     q = Path(p)
                     paths.append(str(q if q.is_absolute() or q.exists() else base / q))
                 try:
-                    out = {"a": cols[0], "b": cols[1], **_compare(get(paths[0]), get(paths[1]), dedupe)}
+                    out = {
+                        "a": cols[0],
+                        "b": cols[1],
+                        **_compare(get(paths[0]), get(paths[1]), dedupe),
+                    }
                 except ParseError as exc:
                     out = {"a": cols[0], "b": cols[1], "error": f"line {lineno}: {exc.message}"}
                 print(json.dumps(out, ensure_ascii=False), flush=True)
@@ -157,41 +175,58 @@ class UsageError(FeedhubError):
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-c", "--config", default=str(DEFAULT_CONFIG),
-                        help=f"config file (default: {DEFAULT_CONFIG})")
+    common.add_argument(
+        "-c",
+        "--config",
+        default=str(DEFAULT_CONFIG),
+        help=f"config file (default: {DEFAULT_CONFIG})",
+    )
     common.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     p = argparse.ArgumentParser(
         prog="feedhub",
         description="Collect news mirrors and feeds, strip boilerplate, merge near-duplicate "
-                    "stories, publish one Atom feed per topic.")
+        "stories, publish one Atom feed per topic.",
+    )
     p.add_argument("--version", action="version", version=f"feedhub {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", parents=[common], help="collect, dedupe and write feeds")
-    run.add_argument("--once", action="store_true",
-                     help="run every source once and exit (without it: run as a daemon)")
+    run.add_argument(
+        "--once",
+        action="store_true",
+        help="run every source once and exit (without it: run as a daemon)",
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
 
-    daemon = sub.add_parser("daemon", parents=[common],
-                            help="run due sources on a schedule until SIGTERM/SIGINT")
+    daemon = sub.add_parser(
+        "daemon", parents=[common], help="run due sources on a schedule until SIGTERM/SIGINT"
+    )
     daemon.set_defaults(func=cmd_daemon)
 
     check = sub.add_parser("check-config", parents=[common], help="validate the config and exit")
     check.set_defaults(func=cmd_check_config)
 
-    clean = sub.add_parser("clean", parents=[common],
-                           help="print one local article, cleaned, as JSON (no config needed)")
+    clean = sub.add_parser(
+        "clean",
+        parents=[common],
+        help="print one local article, cleaned, as JSON (no config needed)",
+    )
     clean.add_argument("path", help="a Hexo, goodnews or Jekyll article file")
     clean.set_defaults(func=cmd_clean)
 
     compare = sub.add_parser(
-        "compare", parents=[common],
-        help="are two local articles near-duplicates? prints JSON (no config needed)")
+        "compare",
+        parents=[common],
+        help="are two local articles near-duplicates? prints JSON (no config needed)",
+    )
     compare.add_argument("paths", nargs="*", metavar="PATH", help="two article files")
-    compare.add_argument("--pairs", metavar="FILE",
-                         help="tab-separated file: the first two columns are paths; "
-                              "prints one JSON object per line, in input order")
+    compare.add_argument(
+        "--pairs",
+        metavar="FILE",
+        help="tab-separated file: the first two columns are paths; "
+        "prints one JSON object per line, in input order",
+    )
     compare.set_defaults(func=cmd_compare)
     return p
 

@@ -239,8 +239,9 @@ def _reference_problems(data: dict[str, Any]) -> list[str]:
     """Cross-references, checked on the raw data so they are reported even when
     other fields are invalid (pydantic skips model validators after field errors)."""
     problems: list[str] = []
-    sources = data.get("sources") if isinstance(data.get("sources"), list) else []
-    topics = data.get("topics") if isinstance(data.get("topics"), list) else []
+    raw_sources, raw_topics = data.get("sources"), data.get("topics")
+    sources: list[Any] = raw_sources if isinstance(raw_sources, list) else []
+    topics: list[Any] = raw_topics if isinstance(raw_topics, list) else []
     ids: set[str] = set()
     for i, s in enumerate(sources):
         sid = s.get("id") if isinstance(s, dict) else None

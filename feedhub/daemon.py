@@ -59,11 +59,18 @@ def run_daemon(config: Config, tick_seconds: float = TICK_SECONDS) -> int:
     signal.signal(signal.SIGINT, on_signal)
 
     scheduler = BackgroundScheduler(timezone=UTC)
-    scheduler.add_job(tick, "interval", seconds=tick_seconds, coalesce=True, max_instances=1,
-                      next_run_time=datetime.now(UTC))
+    scheduler.add_job(
+        tick,
+        "interval",
+        seconds=tick_seconds,
+        coalesce=True,
+        max_instances=1,
+        next_run_time=datetime.now(UTC),
+    )
     scheduler.start()
-    print(f"feedhub daemon: {len(config.sources)} sources, tick every {tick_seconds:g}s",
-          flush=True)
+    print(
+        f"feedhub daemon: {len(config.sources)} sources, tick every {tick_seconds:g}s", flush=True
+    )
     stop.wait()
     scheduler.shutdown(wait=True)
     storage.close()

@@ -58,8 +58,10 @@ class SourceSummary:
         if self.not_modified:
             body = "not modified"
         else:
-            body = (f"{self.new} new ({self.merged} joined an existing story), "
-                    f"{self.updated} updated, {self.unchanged} unchanged")
+            body = (
+                f"{self.new} new ({self.merged} joined an existing story), "
+                f"{self.updated} updated, {self.unchanged} unchanged"
+            )
         if self.errors:
             body += f", {len(self.errors)} error(s)"
         return f"{self.source_id}: {body}"
@@ -78,8 +80,12 @@ class RunSummary:
 
 def limits_of(config: Config) -> Limits:
     f = config.fetch
-    return Limits(timeout=f.timeout, max_bytes=f.max_bytes, max_redirects=f.max_redirects,
-                  user_agent=f.user_agent or USER_AGENT)
+    return Limits(
+        timeout=f.timeout,
+        max_bytes=f.max_bytes,
+        max_redirects=f.max_redirects,
+        user_agent=f.user_agent or USER_AGENT,
+    )
 
 
 def build_article(raw: RawItem, source: SourceConfig | None = None) -> Article:
@@ -87,26 +93,50 @@ def build_article(raw: RawItem, source: SourceConfig | None = None) -> Article:
     pack = pack_for(raw.format, raw.source_id, source.rules if source else None)
     c = clean(raw, pack)
     link = raw.link or c.link
-    outlet = (source.outlet if source and source.outlet else None) or raw.outlet or c.outlet \
+    outlet = (
+        (source.outlet if source and source.outlet else None)
+        or raw.outlet
+        or c.outlet
         or host_of(link)
+    )
     return Article(
-        id=raw.id, source_id=raw.source_id, key=raw.key, format=raw.format, title=raw.title,
-        html=c.html, text=c.text, fingerprint=fingerprint(c.text), link=link,
-        author=raw.author, outlet=outlet, wire=c.wire,
-        published=raw.published or c.published, updated=raw.updated,
-        categories=raw.categories, image=raw.image, content_hash=raw.content_hash,
+        id=raw.id,
+        source_id=raw.source_id,
+        key=raw.key,
+        format=raw.format,
+        title=raw.title,
+        html=c.html,
+        text=c.text,
+        fingerprint=fingerprint(c.text),
+        link=link,
+        author=raw.author,
+        outlet=outlet,
+        wire=c.wire,
+        published=raw.published or c.published,
+        updated=raw.updated,
+        categories=raw.categories,
+        image=raw.image,
+        content_hash=raw.content_hash,
     )
 
 
-def collect_source(source: SourceConfig, config: Config, storage: Storage,
-                   client: httpx.Client | None = None) -> CollectResult:
+def collect_source(
+    source: SourceConfig, config: Config, storage: Storage, client: httpx.Client | None = None
+) -> CollectResult:
     if source.kind == "local":
         assert source.path is not None
         return collect_local(source.id, config.resolve(source.path), source.glob, source.format)
     assert source.url is not None
     state = storage.source_state(source.id)
-    return collect_feed(source.id, source.url, state.cache, limits_of(config), client,
-                        outlet=source.outlet, root=Path(config.root))
+    return collect_feed(
+        source.id,
+        source.url,
+        state.cache,
+        limits_of(config),
+        client,
+        outlet=source.outlet,
+        root=Path(config.root),
+    )
 
 
 def next_due(source: SourceConfig, now: datetime, errors: int) -> datetime:
@@ -118,8 +148,9 @@ def next_due(source: SourceConfig, now: datetime, errors: int) -> datetime:
     return now + base * random.uniform(0.9, 1.1)
 
 
-def store_result(result: CollectResult, source: SourceConfig, config: Config, storage: Storage,
-                 now: datetime) -> SourceSummary:
+def store_result(
+    result: CollectResult, source: SourceConfig, config: Config, storage: Storage, now: datetime
+) -> SourceSummary:
     """Clean, fingerprint, assign and store one source's items in one transaction."""
     summary = SourceSummary(source.id, not_modified=result.not_modified)
     summary.errors.extend(e.message for e in result.errors)
@@ -159,8 +190,9 @@ def store_result(result: CollectResult, source: SourceConfig, config: Config, st
                 story_id = storage.story_of(raw.id) or stable_id("story", raw.id)
                 summary.updated += 1
             else:
-                match = index.match(article.fingerprint, sort_date, article.text, text_of,
-                                    exclude=article.id)
+                match = index.match(
+                    article.fingerprint, sort_date, article.text, text_of, exclude=article.id
+                )
                 if match:
                     story_id = match.story_id
                     summary.merged += 1
@@ -170,16 +202,22 @@ def store_result(result: CollectResult, source: SourceConfig, config: Config, st
             storage.put_item(article, raw, story_id, now, sort_date)
             index.add(Candidate(article.id, story_id, article.fingerprint, sort_date, source.id))
             texts[article.id] = article.text
-        storage.record_attempt(source.id, now, result.cache, error_text,
-                               next_due(source, now, failures))
+        storage.record_attempt(
+            source.id, now, result.cache, error_text, next_due(source, now, failures)
+        )
     return summary
 
 
-def run_once(config: Config, storage: Storage, now: datetime, *,
-             client: httpx.Client | None = None,
-             sources: list[SourceConfig] | None = None,
-             on_source: Callable[[SourceSummary], None] | None = None,
-             stop: Callable[[], bool] | None = None) -> RunSummary:
+def run_once(
+    config: Config,
+    storage: Storage,
+    now: datetime,
+    *,
+    client: httpx.Client | None = None,
+    sources: list[SourceConfig] | None = None,
+    on_source: Callable[[SourceSummary], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> RunSummary:
     """Collect the given (default: all) sources, then rewrite the topics they feed."""
     run = RunSummary()
     changed: set[str] = set()
@@ -198,8 +236,11 @@ def run_once(config: Config, storage: Storage, now: datetime, *,
         run.sources.append(summary)
         if on_source:
             on_source(summary)
-    topics = [t for t in config.topics if set(t.sources) & changed or
-              not (config.output_path / f"{t.id}.atom").exists()]
+    topics = [
+        t
+        for t in config.topics
+        if set(t.sources) & changed or not (config.output_path / f"{t.id}.atom").exists()
+    ]
     written, unchanged = publish_topics(config, storage, topics)
     run.written, run.unchanged_outputs = written, unchanged
     return run

@@ -79,7 +79,7 @@ def _v1(db: sqlite3.Connection) -> None:
         CREATE INDEX items_story ON items(story_id);
         CREATE INDEX items_source ON items(source_id);
         CREATE INDEX items_sort_date ON items(sort_date);
-        """
+        """,
     )
 
 
@@ -110,13 +110,22 @@ class Candidate:
 
 
 def raw_to_json(raw: RawItem) -> str:
-    return json.dumps({
-        "format": raw.format, "title": raw.title, "content": raw.content,
-        "content_type": raw.content_type, "link": raw.link, "author": raw.author,
-        "outlet": raw.outlet, "published": format_iso(raw.published),
-        "updated": format_iso(raw.updated), "categories": list(raw.categories),
-        "image": raw.image,
-    }, ensure_ascii=False)
+    return json.dumps(
+        {
+            "format": raw.format,
+            "title": raw.title,
+            "content": raw.content,
+            "content_type": raw.content_type,
+            "link": raw.link,
+            "author": raw.author,
+            "outlet": raw.outlet,
+            "published": format_iso(raw.published),
+            "updated": format_iso(raw.updated),
+            "categories": list(raw.categories),
+            "image": raw.image,
+        },
+        ensure_ascii=False,
+    )
 
 
 class Storage:
@@ -128,8 +137,9 @@ class Storage:
             path.parent.mkdir(parents=True, exist_ok=True)
             # check_same_thread=False: the daemon uses the connection from the scheduler thread,
             # one job at a time (max_instances=1).
-            self.db = sqlite3.connect(path, isolation_level=None, timeout=30,
-                                      check_same_thread=False)
+            self.db = sqlite3.connect(
+                path, isolation_level=None, timeout=30, check_same_thread=False
+            )
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -177,8 +187,11 @@ class Storage:
 
     # -- sources ---------------------------------------------------------
     def source_state(self, source_id: str) -> SourceState:
-        rows = self._q("SELECT s.*, (SELECT COUNT(*) FROM items i WHERE i.source_id = s.id) AS n "
-                       "FROM sources s WHERE id = ?", (source_id,))
+        rows = self._q(
+            "SELECT s.*, (SELECT COUNT(*) FROM items i WHERE i.source_id = s.id) AS n "
+            "FROM sources s WHERE id = ?",
+            (source_id,),
+        )
         if not rows:
             return SourceState(source_id)
         r = rows[0]
@@ -193,8 +206,14 @@ class Storage:
             items=r["n"],
         )
 
-    def record_attempt(self, source_id: str, now: datetime, cache: HTTPCache,
-                       error: str | None, next_due: datetime | None) -> None:
+    def record_attempt(
+        self,
+        source_id: str,
+        now: datetime,
+        cache: HTTPCache,
+        error: str | None,
+        next_due: datetime | None,
+    ) -> None:
         """Store the outcome of one collection (call inside the source's transaction)."""
         self._q(
             """INSERT INTO sources (id, etag, last_modified, last_attempt, last_success,
@@ -207,8 +226,14 @@ class Storage:
                  last_error = :err,
                  error_count = CASE WHEN :err IS NULL THEN 0 ELSE error_count + 1 END,
                  next_due = :due""",
-            {"id": source_id, "etag": cache.etag, "lm": cache.last_modified,
-             "now": format_iso(now), "err": error, "due": format_iso(next_due)},
+            {
+                "id": source_id,
+                "etag": cache.etag,
+                "lm": cache.last_modified,
+                "now": format_iso(now),
+                "err": error,
+                "due": format_iso(next_due),
+            },
         )
 
     # -- items -----------------------------------------------------------
@@ -217,11 +242,21 @@ class Storage:
         return {r["id"]: r["content_hash"] for r in rows}
 
     def candidates(self, since: datetime, until: datetime) -> list[Candidate]:
-        rows = self._q("SELECT id, story_id, fp, sort_date, source_id FROM items "
-                       "WHERE sort_date BETWEEN ? AND ? AND fp_version = ?",
-                       (format_iso(since), format_iso(until), FP_VERSION))
-        return [Candidate(r["id"], r["story_id"], from_signed(r["fp"]),
-                          parse_date(r["sort_date"]) or since, r["source_id"]) for r in rows]
+        rows = self._q(
+            "SELECT id, story_id, fp, sort_date, source_id FROM items "
+            "WHERE sort_date BETWEEN ? AND ? AND fp_version = ?",
+            (format_iso(since), format_iso(until), FP_VERSION),
+        )
+        return [
+            Candidate(
+                r["id"],
+                r["story_id"],
+                from_signed(r["fp"]),
+                parse_date(r["sort_date"]) or since,
+                r["source_id"],
+            )
+            for r in rows
+        ]
 
     def text_of(self, item_id: str) -> str:
         rows = self._q("SELECT text FROM items WHERE id = ?", (item_id,))
@@ -231,11 +266,19 @@ class Storage:
         rows = self._q("SELECT story_id FROM items WHERE id = ?", (item_id,))
         return rows[0]["story_id"] if rows else None
 
-    def put_item(self, article: Article, raw: RawItem, story_id: str, first_seen: datetime,
-                 sort_date: datetime) -> None:
+    def put_item(
+        self,
+        article: Article,
+        raw: RawItem,
+        story_id: str,
+        first_seen: datetime,
+        sort_date: datetime,
+    ) -> None:
         """Insert or update one item (call inside a transaction)."""
-        self._q("INSERT OR IGNORE INTO stories (id, created) VALUES (?, ?)",
-                (story_id, format_iso(first_seen)))
+        self._q(
+            "INSERT OR IGNORE INTO stories (id, created) VALUES (?, ?)",
+            (story_id, format_iso(first_seen)),
+        )
         self._q(
             """INSERT INTO items (id, source_id, key, story_id, format, title, link, author,
                    outlet, wire, published, updated, first_seen, sort_date, categories, image,
@@ -250,37 +293,64 @@ class Storage:
                    content_hash = :content_hash, raw = :raw, html = :html, text = :text,
                    fp = :fp, fp_version = :fp_version""",
             {
-                "id": article.id, "source_id": article.source_id, "key": article.key,
-                "story_id": story_id, "format": article.format, "title": article.title,
-                "link": article.link, "author": article.author, "outlet": article.outlet,
-                "wire": article.wire, "published": format_iso(article.published),
-                "updated": format_iso(article.updated), "first_seen": format_iso(first_seen),
+                "id": article.id,
+                "source_id": article.source_id,
+                "key": article.key,
+                "story_id": story_id,
+                "format": article.format,
+                "title": article.title,
+                "link": article.link,
+                "author": article.author,
+                "outlet": article.outlet,
+                "wire": article.wire,
+                "published": format_iso(article.published),
+                "updated": format_iso(article.updated),
+                "first_seen": format_iso(first_seen),
                 "sort_date": format_iso(sort_date),
                 "categories": json.dumps(list(article.categories), ensure_ascii=False),
-                "image": article.image, "content_hash": article.content_hash,
-                "raw": raw_to_json(raw), "html": article.html, "text": article.text,
-                "fp": to_signed(article.fingerprint), "fp_version": FP_VERSION,
+                "image": article.image,
+                "content_hash": article.content_hash,
+                "raw": raw_to_json(raw),
+                "html": article.html,
+                "text": article.text,
+                "fp": to_signed(article.fingerprint),
+                "fp_version": FP_VERSION,
             },
         )
 
     def _article(self, r: sqlite3.Row) -> Article:
         return Article(
-            id=r["id"], source_id=r["source_id"], key=r["key"], format=r["format"],
-            title=r["title"], html=r["html"], text=r["text"], fingerprint=from_signed(r["fp"]),
-            link=r["link"], author=r["author"], outlet=r["outlet"], wire=r["wire"],
-            published=parse_date(r["published"]), updated=parse_date(r["updated"]),
-            categories=tuple(json.loads(r["categories"])), image=r["image"],
+            id=r["id"],
+            source_id=r["source_id"],
+            key=r["key"],
+            format=r["format"],
+            title=r["title"],
+            html=r["html"],
+            text=r["text"],
+            fingerprint=from_signed(r["fp"]),
+            link=r["link"],
+            author=r["author"],
+            outlet=r["outlet"],
+            wire=r["wire"],
+            published=parse_date(r["published"]),
+            updated=parse_date(r["updated"]),
+            categories=tuple(json.loads(r["categories"])),
+            image=r["image"],
             content_hash=r["content_hash"],
         )
 
-    def story_members(self, source_ids: tuple[str, ...]) -> dict[str, list[tuple[Article, datetime]]]:
+    def story_members(
+        self, source_ids: tuple[str, ...]
+    ) -> dict[str, list[tuple[Article, datetime]]]:
         """Every story with a member from ``source_ids`` → all its members with first_seen,
         oldest first (sort date, then id: deterministic on every run)."""
         marks = ",".join("?" * len(source_ids))
         rows = self._q(
             f"""SELECT * FROM items WHERE story_id IN
                   (SELECT story_id FROM items WHERE source_id IN ({marks}))
-                ORDER BY sort_date, id""", source_ids)
+                ORDER BY sort_date, id""",
+            source_ids,
+        )
         out: dict[str, list[tuple[Article, datetime]]] = {}
         for r in rows:
             first_seen = parse_date(r["first_seen"])

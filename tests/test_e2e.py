@@ -24,21 +24,28 @@ PREFIX_SOURCE = {
 
 
 def feedhub(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "feedhub", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "feedhub", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def member_key(member: str) -> tuple[str, str]:
     for prefix, source in PREFIX_SOURCE.items():
         if member.startswith(prefix):
-            return source, member[len(prefix):]
+            return source, member[len(prefix) :]
     raise AssertionError(f"unknown demo prefix in {member}")
 
 
 def stories_by_member(db: Path) -> dict[tuple[str, str], str]:
     with sqlite3.connect(db) as conn:
-        return {(s, k): story for s, k, story in conn.execute(
-            "SELECT source_id, key, story_id FROM items")}
+        return {
+            (s, k): story
+            for s, k, story in conn.execute("SELECT source_id, key, story_id FROM items")
+        }
 
 
 @pytest.fixture
@@ -48,7 +55,9 @@ def demo_run(demo_tree: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
     return demo_tree, result
 
 
-def test_demo_writes_valid_topic_feeds(demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+def test_demo_writes_valid_topic_feeds(
+    demo_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     config, result = demo_run
     feeds = sorted((config.parent.parent / "var" / "feeds").glob("*.atom"))
     assert len(feeds) >= 2, result.stdout
@@ -63,13 +72,15 @@ def test_demo_writes_valid_topic_feeds(demo_run: tuple[Path, subprocess.Complete
 
 
 def test_each_demo_group_is_one_entry_and_nothing_else_merged(
-        demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    demo_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     config, _ = demo_run
     manifest = yaml.safe_load((DATA / "demo_groups.yaml").read_text(encoding="utf-8"))
     story_of = stories_by_member(config.parent.parent / "var" / "feedhub.sqlite")
     all_members = [m for g in manifest["groups"] for m in g["members"]] + manifest["singletons"]
-    assert sorted(story_of) == sorted(member_key(m) for m in all_members), \
+    assert sorted(story_of) == sorted(member_key(m) for m in all_members), (
         "the demo articles collected differ from the manifest"
+    )
     group_story = {}
     for group in manifest["groups"]:
         stories = {story_of[member_key(m)] for m in group["members"]}
@@ -94,22 +105,26 @@ def test_each_demo_group_is_one_entry_and_nothing_else_merged(
 
 
 def test_topic_entry_counts_follow_the_manifest(
-        demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    demo_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     config, _ = demo_run
     manifest = yaml.safe_load((DATA / "demo_groups.yaml").read_text(encoding="utf-8"))
     cfg = yaml.safe_load(config.read_text(encoding="utf-8"))
     for topic in cfg["topics"]:
         wanted = set(topic["sources"])
-        expected = sum(1 for g in manifest["groups"]
-                       if any(member_key(m)[0] in wanted for m in g["members"]))
+        expected = sum(
+            1 for g in manifest["groups"] if any(member_key(m)[0] in wanted for m in g["members"])
+        )
         expected += sum(1 for m in manifest["singletons"] if member_key(m)[0] in wanted)
-        feed = feedparser.parse((config.parent.parent / "var" / "feeds" / f"{topic['id']}.atom")
-                                .read_bytes())
+        feed = feedparser.parse(
+            (config.parent.parent / "var" / "feeds" / f"{topic['id']}.atom").read_bytes()
+        )
         assert len(feed.entries) == expected, topic["id"]
 
 
 def test_running_again_changes_nothing(
-        demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    demo_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     config, _ = demo_run
     out = config.parent.parent / "var" / "feeds"
     before = {p.name: p.read_bytes() for p in out.glob("*.atom")}
@@ -121,7 +136,8 @@ def test_running_again_changes_nothing(
 
 
 def test_bad_sources_give_one_clear_error_each_and_the_rest_goes_on(
-        tmp_path: Path, feed_server: FeedServer) -> None:
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
     good = (DATA / "feeds" / "rss20.xml").read_bytes()
     feed_server.routes["/good.xml"] = Route(good)
     feed_server.routes["/error.xml"] = Route(b"oops", status=500)
@@ -131,20 +147,25 @@ def test_bad_sources_give_one_clear_error_each_and_the_rest_goes_on(
     demo = Path(__file__).resolve().parent.parent / "config" / "demo" / "hexo"
     first = sorted(demo.glob("*.md"))[0]
     (posts / "ok.md").write_bytes(first.read_bytes())
-    (posts / "broken.md").write_text("---\ntitle: [unclosed\ndate: x\n---\nbody\n", encoding="utf-8")
+    (posts / "broken.md").write_text(
+        "---\ntitle: [unclosed\ndate: x\n---\nbody\n", encoding="utf-8"
+    )
     config = tmp_path / "feedhub.yaml"
-    config.write_text(f"""
+    config.write_text(
+        f"""
 storage: state.sqlite
 output_dir: out
 sources:
   - {{id: missing, kind: local, path: no-such-folder}}
   - {{id: posts, kind: local, path: posts}}
-  - {{id: err500, kind: feed, url: "{feed_server.url('/error.xml')}"}}
-  - {{id: garbage, kind: feed, url: "{feed_server.url('/garbage.xml')}"}}
-  - {{id: good, kind: feed, url: "{feed_server.url('/good.xml')}"}}
+  - {{id: err500, kind: feed, url: "{feed_server.url("/error.xml")}"}}
+  - {{id: garbage, kind: feed, url: "{feed_server.url("/garbage.xml")}"}}
+  - {{id: good, kind: feed, url: "{feed_server.url("/good.xml")}"}}
 topics:
   - {{id: all, title: All, sources: [missing, posts, err500, garbage, good]}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     result = feedhub("run", "--once", "-c", str(config))
     assert result.returncode == 0, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
@@ -161,7 +182,8 @@ topics:
 
 def test_invalid_config_lists_every_problem_with_exit_2(tmp_path: Path) -> None:
     config = tmp_path / "bad.yaml"
-    config.write_text("""
+    config.write_text(
+        """
 storage: s.sqlite
 colour: blue
 sources:
@@ -170,7 +192,9 @@ sources:
   - {id: c, kind: feed, url: "http://example.org/feed", interval: soon}
 topics:
   - {id: t, title: T, sources: [a, nope], max_entries: 0}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     for args in (["check-config"], ["run", "--once"]):
         result = feedhub(*args, "-c", str(config))
         assert result.returncode == 2, result.stderr

@@ -13,13 +13,21 @@ import html as htmllib
 
 import markdown
 
-from ..types import Cleaned, RawItem
+from ..types import Cleaned, RawItem, Removal
 from .lines import clean_lines
 from .rules import RulePack, builtin_pack, pack_for
 from .sanitize import html_to_text, sanitize, sanitize_text
 from .tree import TreeCleaner, clean_url
 
-__all__ = ["clean", "RulePack", "builtin_pack", "pack_for", "sanitize", "sanitize_text", "clean_url"]
+__all__ = [
+    "clean",
+    "RulePack",
+    "builtin_pack",
+    "pack_for",
+    "sanitize",
+    "sanitize_text",
+    "clean_url",
+]
 
 
 def _render(raw_text: str, content_type: str) -> str:
@@ -36,7 +44,7 @@ def clean(raw: RawItem, pack: RulePack | None = None) -> Cleaned:
     pack = pack or builtin_pack(raw.format)
     text = raw.content
     link: str | None = None
-    removed = []
+    removed: list[Removal] = []
     if raw.content_type == "markdown":
         text, link, removed = clean_lines(text, pack)
     base = raw.link or link

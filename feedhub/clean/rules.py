@@ -57,8 +57,14 @@ class RulePack:
 
 
 _PATTERN_KEYS = (
-    "block_patterns", "related_labels", "image_proxies", "outlet_patterns",
-    "wire_patterns", "link_patterns", "footer_start", "line_patterns",
+    "block_patterns",
+    "related_labels",
+    "image_proxies",
+    "outlet_patterns",
+    "wire_patterns",
+    "link_patterns",
+    "footer_start",
+    "line_patterns",
 )
 _SELECTOR_KEYS = ("remove_selectors", "unwrap_selectors")
 _LIST_KEYS = ("lazy_image_attrs", "tracking_params")
@@ -95,7 +101,7 @@ def _merge(packs: list[tuple[str, dict[str, Any]]]) -> RulePack:
     for key in _PATTERN_KEYS:
         kwargs[key] = tuple((n, re.compile(p)) for n, p in sorted(named[key].items()))
     for key in _SELECTOR_KEYS:
-        for n, css in named[key].items():
+        for css in named[key].values():
             soupsieve.compile(css)  # fail at load time, naming the rule
         kwargs[key] = tuple(sorted(named[key].items()))
     for key in _LIST_KEYS:

@@ -11,13 +11,55 @@ from __future__ import annotations
 import re
 
 import nh3
-from bs4 import BeautifulSoup, NavigableString
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt",
-    "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "i", "img", "ins", "kbd", "li",
-    "mark", "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td",
-    "tfoot", "th", "thead", "time", "tr", "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "dd",
+    "del",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "u",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -46,8 +88,29 @@ def sanitize_text(text: str) -> str:
     return re.sub(r"\s+", " ", nh3.clean(text, tags=set())).strip()
 
 
-_BREAKS = ("p", "div", "li", "br", "h2", "h3", "h4", "h5", "h6", "blockquote", "figcaption",
-           "tr", "pre", "figure", "ul", "ol", "table", "center", "section", "dt", "dd")
+_BREAKS = (
+    "p",
+    "div",
+    "li",
+    "br",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "figcaption",
+    "tr",
+    "pre",
+    "figure",
+    "ul",
+    "ol",
+    "table",
+    "center",
+    "section",
+    "dt",
+    "dd",
+)
 
 
 def html_to_text(html: str) -> str:

@@ -27,7 +27,8 @@ import re
 from datetime import datetime
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, Comment, Tag
+from bs4.element import PageElement
 
 from ..dates import parse_cjk_date
 from ..types import Removal
@@ -43,7 +44,10 @@ MAX_BOILERPLATE_BLOCK = 400
 LINKISH = ("a", "ok", "span")
 _KEEP_EMPTY = frozenset(("img", "br", "hr", "video", "audio", "source", "picture"))
 _WS = re.compile(r"\s+")
-_CJK = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK = (
+    "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+)
 _CJK_GAP = re.compile(rf"(?<=[{_CJK}])\s*\n\s*(?=[{_CJK}])")
 _LEAD_NL = re.compile(rf"^\s*\n\s*(?=[{_CJK}])")
 _TRAIL_NL = re.compile(rf"(?<=[{_CJK}])\s*\n\s*$")
@@ -61,15 +65,18 @@ def _describe(el: Tag) -> str:
     text = _text(el)
     if text:
         return text[:200]
-    attrs = " ".join(f'{k}="{v if isinstance(v, str) else " ".join(v)}"' for k, v in el.attrs.items())
+    attrs = " ".join(
+        f'{k}="{v if isinstance(v, str) else " ".join(v)}"' for k, v in el.attrs.items()
+    )
     return f"<{el.name} {attrs}>"[:200]
 
 
 def _is_pixel(img: Tag) -> bool:
     """1×1 or 0-size images are tracking beacons, not pictures."""
+
     def small(value: object) -> bool:
         m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*(px)?\s*$", str(value or ""))
-        return bool(m) and float(m.group(1)) <= 1
+        return m is not None and float(m.group(1)) <= 1
 
     style = str(img.get("style") or "").replace(" ", "").lower()
     w, h = img.get("width"), img.get("height")
@@ -99,9 +106,14 @@ def clean_url(url: str, pack: RulePack, base: str | None = None) -> str | None:
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not pack.is_tracking_param(k)]
-    return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path, urlencode(query), parts.fragment))
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not pack.is_tracking_param(k)
+    ]
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc, parts.path, urlencode(query), parts.fragment)
+    )
 
 
 class TreeCleaner:
@@ -195,13 +207,17 @@ class TreeCleaner:
                 m = pattern.match(text)
                 if not m or len(text) > MAX_BOILERPLATE_BLOCK:
                     continue
-                rest = text[m.end():].strip()
+                rest = text[m.end() :].strip()
                 # "相关报导：<a>headline</a>" or a bare "其他报导：" label
                 if rest and not self._link_only(block, rest):
                     continue
                 sibling = block.find_next_sibling()
                 self._drop(block, name)
-                while isinstance(sibling, Tag) and sibling.name in BLOCK_TAGS and self._link_only(sibling):
+                while (
+                    isinstance(sibling, Tag)
+                    and sibling.name in BLOCK_TAGS
+                    and self._link_only(sibling)
+                ):
                     nxt = sibling.find_next_sibling()
                     self._drop(sibling, name)
                     sibling = nxt
@@ -228,9 +244,11 @@ class TreeCleaner:
         for node in list(block.find_all(string=True)):
             if node.parent is None or not pattern.search(norm_text(str(node))):
                 continue
-            run: list[NavigableString | Tag] = [node]
+            run: list[PageElement] = [node]
             sib = node.next_sibling
-            while sib is not None and not (isinstance(sib, Tag) and sib.name in BLOCK_TAGS | {"br"}):
+            while sib is not None and not (
+                isinstance(sib, Tag) and sib.name in BLOCK_TAGS | {"br"}
+            ):
                 run.append(sib)
                 sib = sib.next_sibling
             text = norm_text("".join(r.get_text("") if isinstance(r, Tag) else str(r) for r in run))

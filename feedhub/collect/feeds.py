@@ -18,7 +18,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import feedparser
 import httpx
@@ -43,6 +43,13 @@ def _local_path(url: str) -> Path | None:
     return Path(url)
 
 
+def _absolute(link: Any, base: str) -> str | None:
+    """Entry links relative to the feed's own URL (feedparser leaves them as written)."""
+    if not link:
+        return None
+    return urljoin(base, str(link)) if base.startswith(("http://", "https://")) else str(link)
+
+
 def _struct_to_dt(value: Any) -> datetime | None:
     if not value:
         return None
@@ -58,8 +65,11 @@ def _entry_key(entry: Any, index: int) -> str:
         if value:
             return str(value)
     # No id and no link: title + date is the best stable identity we have.
-    return "hash:" + stable_id(str(entry.get("title", "")), str(entry.get("published", "")),
-                               str(entry.get("summary", ""))[:200])
+    return "hash:" + stable_id(
+        str(entry.get("title", "")),
+        str(entry.get("published", "")),
+        str(entry.get("summary", ""))[:200],
+    )
 
 
 def _entry_content(entry: Any) -> tuple[str, str]:
@@ -68,7 +78,10 @@ def _entry_content(entry: Any) -> tuple[str, str]:
     if best is not None and best.get("value"):
         kind = best.get("type", "text/html")
     else:
-        best = entry.get("summary_detail") or {"value": entry.get("summary", ""), "type": "text/html"}
+        best = entry.get("summary_detail") or {
+            "value": entry.get("summary", ""),
+            "type": "text/html",
+        }
         kind = best.get("type", "text/html")
     ctype = "text" if kind == "text/plain" else "html"
     return str(best.get("value", "")), ctype
@@ -84,23 +97,32 @@ def _image(entry: Any) -> str | None:
     return None
 
 
-def parse_feed(body: bytes, source_id: str, url: str, content_type: str | None = None,
-               outlet: str | None = None) -> list[RawItem]:
+def parse_feed(
+    body: bytes,
+    source_id: str,
+    url: str,
+    content_type: str | None = None,
+    outlet: str | None = None,
+) -> list[RawItem]:
     """Parse feed bytes into raw items.
 
     Raises:
         ParseError: the bytes are neither a feed nor a JSON Feed.
     """
-    stripped = body.lstrip()
+    stripped = body.removeprefix(b"\xef\xbb\xbf").lstrip()
     if stripped.startswith(b"{") or (content_type or "").split(";")[0].strip().endswith("json"):
         return _parse_json_feed(body, source_id, url, outlet)
     if not stripped:
         raise ParseError(source_id, f"{url}: empty response, not a feed")
     if _ENTITY_DECL.search(body[:65536]):
         body = _DTD_SUBSET.sub(b"", body, count=1)
-    headers = {"content-type": content_type} if content_type else {}
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False,
-                              resolve_relative_uris=True)
+    # content-location gives feedparser the document URL, so relative links resolve
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(
+        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=True
+    )
     version = parsed.get("version") or ""
     if not version or (parsed.bozo and not parsed.entries):
         reason = parsed.get("bozo_exception")
@@ -113,22 +135,29 @@ def parse_feed(body: bytes, source_id: str, url: str, content_type: str | None =
     for i, entry in enumerate(parsed.entries):
         content, ctype = _entry_content(entry)
         title = sanitize_text(entry.get("title", "")) or "(untitled)"
-        items.append(RawItem(
-            source_id=source_id,
-            key=_entry_key(entry, i),
-            format=fmt,
-            title=title,
-            content=content,
-            content_type=ctype,
-            link=entry.get("link") or None,
-            author=sanitize_text(entry.get("author", "")) or None,
-            outlet=outlet,
-            published=_struct_to_dt(entry.get("published_parsed") or entry.get("updated_parsed")),
-            updated=_struct_to_dt(entry.get("updated_parsed")),
-            categories=tuple(sanitize_text(t.get("term", "")) for t in entry.get("tags") or []
-                             if t.get("term")),
-            image=_image(entry),
-        ))
+        items.append(
+            RawItem(
+                source_id=source_id,
+                key=_entry_key(entry, i),
+                format=fmt,
+                title=title,
+                content=content,
+                content_type=ctype,
+                link=_absolute(entry.get("link"), url),
+                author=sanitize_text(entry.get("author", "")) or None,
+                outlet=outlet,
+                published=_struct_to_dt(
+                    entry.get("published_parsed") or entry.get("updated_parsed")
+                ),
+                updated=_struct_to_dt(entry.get("updated_parsed")),
+                categories=tuple(
+                    sanitize_text(t.get("term", ""))
+                    for t in entry.get("tags") or []
+                    if t.get("term")
+                ),
+                image=_image(entry),
+            )
+        )
     return items
 
 
@@ -138,9 +167,10 @@ def _parse_json_feed(body: bytes, source_id: str, url: str, outlet: str | None) 
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ParseError(source_id, f"{url}: not valid JSON ({exc})") from None
     if not isinstance(data, dict) or not str(data.get("version", "")).startswith(
-            "https://jsonfeed.org/version/"):
+        "https://jsonfeed.org/version/"
+    ):
         raise ParseError(source_id, f"{url}: JSON without a JSON Feed 'version'")
-    raw_items = data.get("items")
+    raw_items: Any = data.get("items")
     if not isinstance(raw_items, list):
         raise ParseError(source_id, f"{url}: JSON Feed without an 'items' list")
     outlet = outlet or sanitize_text(str(data.get("title", ""))) or urlsplit(url).hostname
@@ -154,29 +184,40 @@ def _parse_json_feed(body: bytes, source_id: str, url: str, outlet: str | None) 
         html = entry.get("content_html")
         text = entry.get("content_text") or entry.get("summary") or ""
         authors = entry.get("authors") or ([entry["author"]] if entry.get("author") else [])
-        author = next((a.get("name") for a in authors if isinstance(a, dict) and a.get("name")), None)
-        tags = entry.get("tags") if isinstance(entry.get("tags"), list) else []
-        items.append(RawItem(
-            source_id=source_id,
-            key=str(key),
-            format="json",
-            title=sanitize_text(str(entry.get("title") or "")) or "(untitled)",
-            content=str(html if html else text),
-            content_type="html" if html else "text",
-            link=str(entry["url"]) if entry.get("url") else None,
-            author=sanitize_text(str(author)) if author else None,
-            outlet=outlet,
-            published=parse_date(entry.get("date_published")),
-            updated=parse_date(entry.get("date_modified")),
-            categories=tuple(str(t) for t in tags),
-            image=str(entry["image"]) if entry.get("image") else None,
-        ))
+        author = next(
+            (a.get("name") for a in authors if isinstance(a, dict) and a.get("name")), None
+        )
+        raw_tags = entry.get("tags")
+        tags: list[Any] = raw_tags if isinstance(raw_tags, list) else []
+        items.append(
+            RawItem(
+                source_id=source_id,
+                key=str(key),
+                format="json",
+                title=sanitize_text(str(entry.get("title") or "")) or "(untitled)",
+                content=str(html if html else text),
+                content_type="html" if html else "text",
+                link=str(entry["url"]) if entry.get("url") else None,
+                author=sanitize_text(str(author)) if author else None,
+                outlet=outlet,
+                published=parse_date(entry.get("date_published")),
+                updated=parse_date(entry.get("date_modified")),
+                categories=tuple(str(t) for t in tags),
+                image=str(entry["image"]) if entry.get("image") else None,
+            )
+        )
     return items
 
 
-def collect_feed(source_id: str, url: str, cache: HTTPCache, limits: Limits,
-                 client: httpx.Client | None = None, outlet: str | None = None,
-                 root: Path | None = None) -> CollectResult:
+def collect_feed(
+    source_id: str,
+    url: str,
+    cache: HTTPCache,
+    limits: Limits,
+    client: httpx.Client | None = None,
+    outlet: str | None = None,
+    root: Path | None = None,
+) -> CollectResult:
     """Fetch (conditionally) and parse one feed source; never raises SourceError."""
     try:
         path = _local_path(url)
@@ -202,4 +243,3 @@ def collect_feed(source_id: str, url: str, cache: HTTPCache, limits: Limits,
         return CollectResult(source_id, items=tuple(items), cache=resp.cache, hints=resp.headers)
     except (FetchError, ParseError) as exc:
         return CollectResult(source_id, errors=(exc,), cache=cache)
-

@@ -51,15 +51,20 @@ def make_client(limits: Limits, transport: httpx.BaseTransport | None = None) ->
         timeout=httpx.Timeout(limits.timeout),
         follow_redirects=True,
         max_redirects=limits.max_redirects,
-        headers={"User-Agent": limits.user_agent, "Accept": (
-            "application/atom+xml, application/rss+xml, application/feed+json, "
-            "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")},
+        headers={
+            "User-Agent": limits.user_agent,
+            "Accept": (
+                "application/atom+xml, application/rss+xml, application/feed+json, "
+                "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+            ),
+        },
         transport=transport,
     )
 
 
-def fetch(client: httpx.Client, source_id: str, url: str, cache: HTTPCache,
-          limits: Limits) -> Response:
+def fetch(
+    client: httpx.Client, source_id: str, url: str, cache: HTTPCache, limits: Limits
+) -> Response:
     """GET ``url`` conditionally, within the limits.
 
     Raises:
@@ -78,17 +83,23 @@ def fetch(client: httpx.Client, source_id: str, url: str, cache: HTTPCache,
             if r.status_code == 304:
                 return Response(304, b"", hints, cache, str(r.url))
             if r.status_code >= 400:
-                raise FetchError(source_id, f"{url}: HTTP {r.status_code} {r.reason_phrase}".rstrip())
+                raise FetchError(
+                    source_id, f"{url}: HTTP {r.status_code} {r.reason_phrase}".rstrip()
+                )
             declared = r.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limits.max_bytes:
-                raise FetchError(source_id, f"{url}: body of {declared} bytes exceeds the "
-                                 f"{limits.max_bytes}-byte limit")
+                raise FetchError(
+                    source_id,
+                    f"{url}: body of {declared} bytes exceeds the {limits.max_bytes}-byte limit",
+                )
             chunks: list[bytes] = []
             total = 0
             for chunk in r.iter_bytes():
                 total += len(chunk)
                 if total > limits.max_bytes:
-                    raise FetchError(source_id, f"{url}: body exceeds the {limits.max_bytes}-byte limit")
+                    raise FetchError(
+                        source_id, f"{url}: body exceeds the {limits.max_bytes}-byte limit"
+                    )
                 if time.monotonic() > deadline:
                     raise FetchError(source_id, f"{url}: took longer than {limits.timeout:g}s")
                 chunks.append(chunk)

@@ -34,7 +34,9 @@ FORMATS = ("hexo", "goodnews", "jekyll")
 MAX_FILE_BYTES = 5_000_000
 
 _FRONT_MATTER = re.compile(r"\A\s*---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S)
-_GOODNEWS_TITLE = re.compile(r"\A\s*###[ \t]+(.+?)[ \t]*\r?\n(?:[ \t]*-{3,}[ \t]*\r?\n)?(.*)\Z", re.S)
+_GOODNEWS_TITLE = re.compile(
+    r"\A\s*###[ \t]+(.+?)[ \t]*\r?\n(?:[ \t]*-{3,}[ \t]*\r?\n)?(.*)\Z", re.S
+)
 
 
 def _as_list(value: Any) -> tuple[str, ...]:
@@ -145,8 +147,9 @@ def parse_article(text: str, *, source_id: str, key: str, fmt: str = "auto") -> 
     )
 
 
-def read_article(path: Path, *, source_id: str = "file", key: str | None = None,
-                 fmt: str = "auto") -> RawItem:
+def read_article(
+    path: Path, *, source_id: str = "file", key: str | None = None, fmt: str = "auto"
+) -> RawItem:
     """Read and parse one article file.
 
     Raises:
@@ -170,15 +173,18 @@ def read_article(path: Path, *, source_id: str = "file", key: str | None = None,
         raise ParseError(source_id, exc.message.replace(key, str(path), 1)) from None
 
 
-def collect_local(source_id: str, root: Path, pattern: str = "**/*.md",
-                  fmt: str = "auto") -> CollectResult:
+def collect_local(
+    source_id: str, root: Path, pattern: str = "**/*.md", fmt: str = "auto"
+) -> CollectResult:
     """Read every file under ``root`` matching ``pattern``.
 
     A missing folder is one error for the source; a bad file is one error for
     that file and the others are still read.
     """
     if not root.is_dir():
-        return CollectResult(source_id, errors=(SourceError(source_id, f"folder not found: {root}"),))
+        return CollectResult(
+            source_id, errors=(SourceError(source_id, f"folder not found: {root}"),)
+        )
     items: list[RawItem] = []
     errors: list[SourceError] = []
     for path in sorted(root.glob(pattern)):

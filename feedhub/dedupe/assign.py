@@ -97,8 +97,14 @@ class StoryIndex:
     def add(self, candidate: Candidate) -> None:
         self.entries.append(candidate)
 
-    def match(self, fp: int, when: datetime, text: str, text_of: Callable[[str], str],
-              exclude: str | None = None) -> Match | None:
+    def match(
+        self,
+        fp: int,
+        when: datetime,
+        text: str,
+        text_of: Callable[[str], str],
+        exclude: str | None = None,
+    ) -> Match | None:
         """The closest verified candidate (distance, then date, then id: deterministic)."""
         near = sorted(
             (distance(fp, c.fp), c.sort_date, c.item_id, c.story_id)

@@ -122,8 +122,12 @@ def render_atom(config: Config, topic: TopicConfig, stories: list[StoryView]) ->
         for term in rep.categories:
             fe.category(term=term)
         origin = _origin(rep.link) or config.base_url
-        ext.source = (f"{TAG_AUTHORITY}source/{rep.source_id}", _label(rep), origin,
-                      (rep.updated or rep.published or story.published or EPOCH).isoformat())
+        ext.source = (
+            f"{TAG_AUTHORITY}source/{rep.source_id}",
+            _label(rep),
+            origin,
+            (rep.updated or rep.published or story.published or EPOCH).isoformat(),
+        )
     data: bytes = fg.atom_str(pretty=True)
     return data
 
@@ -153,10 +157,12 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
-def publish_topics(config: Config, storage: Storage,
-                   topics: list[TopicConfig]) -> tuple[list[Path], list[Path]]:
+def publish_topics(
+    config: Config, storage: Storage, topics: list[TopicConfig]
+) -> tuple[list[Path], list[Path]]:
     """Render and write each topic; returns (written, unchanged) paths."""
-    written, unchanged = [], []
+    written: list[Path] = []
+    unchanged: list[Path] = []
     for topic in topics:
         path = config.output_path / f"{topic.id}.atom"
         data = render_atom(config, topic, select_stories(storage, topic))

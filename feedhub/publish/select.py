@@ -39,12 +39,14 @@ def select_stories(storage: Storage, topic: TopicConfig) -> list[StoryView]:
         rep, rep_seen = members[0]
         others = tuple(a for a, _ in members[1:])
         stamps: list[datetime] = [a.updated or a.published or seen for a, seen in members]
-        views.append(StoryView(
-            id=story_id,
-            representative=rep,
-            others=others,
-            published=rep.published or rep_seen,
-            updated=max(stamps),
-        ))
+        views.append(
+            StoryView(
+                id=story_id,
+                representative=rep,
+                others=others,
+                published=rep.published or rep_seen,
+                updated=max(stamps),
+            )
+        )
     views.sort(key=lambda v: (v.published or datetime.min, v.id), reverse=True)
     return views[: topic.max_entries]
