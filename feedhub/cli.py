@@ -54,9 +54,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     config = _load(args)
     if not args.once:
-        from .daemon import run_daemon
+        from .daemon import TICK_SECONDS, run_daemon
 
-        return run_daemon(config)
+        return run_daemon(config, TICK_SECONDS)
     from .pipeline import SourceSummary, run_once
     from .storage import Storage
 
@@ -89,7 +89,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_daemon(args: argparse.Namespace) -> int:
     from .daemon import run_daemon
 
-    return run_daemon(_load(args))
+    return run_daemon(_load(args), args.tick)
 
 
 def _article(path: str) -> Article:
@@ -201,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     daemon = sub.add_parser(
         "daemon", parents=[common], help="run due sources on a schedule until SIGTERM/SIGINT"
+    )
+    daemon.add_argument(
+        "--tick",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how often to look for due sources (default 5)",
     )
     daemon.set_defaults(func=cmd_daemon)
 

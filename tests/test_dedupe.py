@@ -1,0 +1,187 @@
+"""Fingerprints and the duplicate decision, on pairs written for this project."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+import yaml
+from simhash import Simhash
+
+from feedhub.collect.feeds import parse_feed
+from feedhub.collect.local import read_article
+from feedhub.dedupe.assign import StoryIndex, decide
+from feedhub.dedupe.fingerprint import (
+    distance,
+    fingerprint,
+    from_signed,
+    normalize,
+    shingle_set,
+    shingles,
+    to_signed,
+)
+from feedhub.pipeline import build_article
+from feedhub.storage import Candidate
+from feedhub.types import Article
+
+from .conftest import DATA, ROOT
+
+DEMO = ROOT / "config" / "demo"
+THRESHOLD, MIN_OVERLAP = 24, 0.7
+
+
+def demo_articles() -> dict[str, Article]:
+    arts = {}
+    for f in DEMO.glob("**/*.md"):
+        arts[f.relative_to(DEMO).as_posix()] = build_article(read_article(f, key=f.name))
+    for feed in ("feeds/world.rss", "feeds/science.atom"):
+        for raw in parse_feed((DEMO / feed).read_bytes(), "x", feed):
+            arts[f"{feed}#{raw.key}"] = build_article(raw)
+    return arts
+
+
+@pytest.fixture(scope="module")
+def arts() -> dict[str, Article]:
+    return demo_articles()
+
+
+@pytest.fixture(scope="module")
+def groups() -> dict[str, str]:
+    manifest = yaml.safe_load((DATA / "demo_groups.yaml").read_text(encoding="utf-8"))
+    return {m: g["name"] for g in manifest["groups"] for m in g["members"]}
+
+
+def test_normalize_is_cjk_aware() -> None:
+    # full-width digits/letters fold to ASCII; punctuation and spaces vanish
+    assert normalize("Ａ１，台风 “青鸾”！") == "a1台风青鸾"
+    assert shingles("台风登陆了") == ["台风登", "风登陆", "登陆了"]
+    # one ideograph per token, Latin by word
+    assert shingle_set("the storm hit the coast", 3) == {
+        "the storm hit",
+        "storm hit the",
+        "hit the coast",
+    }
+
+
+def test_fingerprint_matches_the_simhash_package() -> None:
+    text = "云港地铁9号线今天开通运营，全长二十八公里。"
+    assert fingerprint(text) == Simhash(shingles(text), f=64).value
+    assert fingerprint("") == 0
+
+
+@pytest.mark.parametrize("fp", [0, 1, (1 << 63) - 1, 1 << 63, (1 << 64) - 1])
+def test_signed_round_trip_for_sqlite(fp: int) -> None:
+    assert -(1 << 63) <= to_signed(fp) < (1 << 63)
+    assert from_signed(to_signed(fp)) == fp
+
+
+def test_demo_duplicate_pairs_are_close_and_decided_duplicate(
+    arts: dict[str, Article], groups: dict[str, str]
+) -> None:
+    pairs = [(a, b) for a, b in itertools.combinations(sorted(groups), 2) if groups[a] == groups[b]]
+    assert len(pairs) == 8
+    for a, b in pairs:
+        d = distance(arts[a].fingerprint, arts[b].fingerprint)
+        verdict = decide(arts[a].text, arts[b].text, d, THRESHOLD, MIN_OVERLAP)
+        assert d <= THRESHOLD, (a, b, d)
+        assert verdict.duplicate, (a, b, verdict)
+
+
+def test_demo_different_stories_are_never_duplicates(
+    arts: dict[str, Article], groups: dict[str, str]
+) -> None:
+    checked = 0
+    for a, b in itertools.combinations(sorted(arts), 2):
+        if a in groups and groups.get(a) == groups.get(b):
+            continue
+        d = distance(arts[a].fingerprint, arts[b].fingerprint)
+        verdict = decide(arts[a].text, arts[b].text, d, THRESHOLD, MIN_OVERLAP)
+        assert not verdict.duplicate, (a, b, verdict)
+        checked += 1
+    assert checked > 400
+
+
+def test_light_edits_move_simhash_only_a_few_bits(arts: dict[str, Article]) -> None:
+    text = arts["goodnews/dawn1/618203.md"].text
+    edited = text.replace("台风", "颱風", 1).replace("。", "；", 2)
+    assert distance(fingerprint(text), fingerprint(edited)) <= 6
+
+
+def test_excerpt_inside_full_text_is_a_duplicate(arts: dict[str, Article]) -> None:
+    full = arts["goodnews/kz3/1043562.md"].text
+    excerpt = full[: len(full) // 3]
+    d = distance(fingerprint(full), fingerprint(excerpt))
+    assert decide(excerpt, full, d, 64, MIN_OVERLAP).duplicate
+
+
+# Known false-positive cases (documented in feedhub/dedupe/assign.py) ---------------
+def test_empty_texts_never_merge() -> None:
+    assert not decide("", "", 0, THRESHOLD, MIN_OVERLAP).duplicate
+    assert not decide("。。。", "！！", 0, THRESHOLD, MIN_OVERLAP).duplicate
+
+
+def test_short_texts_need_near_total_overlap() -> None:
+    a, b = "台风青鸾登陆云港。", "台风白鹭登陆云港。"
+    d = distance(fingerprint(a), fingerprint(b))
+    assert not decide(a, b, d, 64, MIN_OVERLAP).duplicate
+    assert decide(a, a, 0, THRESHOLD, MIN_OVERLAP).duplicate
+
+
+def test_shared_outlet_template_does_not_merge_two_stories(arts: dict[str, Article]) -> None:
+    """Two same-outlet pages share nav, promos, footer: raw they look alike, cleaned not."""
+    a = DEMO / "goodnews/dawn1/618203.md"
+    b = DEMO / "goodnews/dawn1/618207.md"
+    raw_a, raw_b = a.read_text(encoding="utf-8"), b.read_text(encoding="utf-8")
+    raw_overlap = decide(raw_a, raw_b, 0, THRESHOLD, MIN_OVERLAP).overlap
+    ca, cb = arts["goodnews/dawn1/618203.md"], arts["goodnews/dawn1/618207.md"]
+    verdict = decide(
+        ca.text, cb.text, distance(ca.fingerprint, cb.fingerprint), THRESHOLD, MIN_OVERLAP
+    )
+    assert not verdict.duplicate
+    assert verdict.overlap < raw_overlap
+
+
+def test_index_respects_window_and_prefers_the_closest() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    t0 = datetime(2026, 11, 16, tzinfo=UTC)
+    text = "云港地铁9号线今天开通运营，全长二十八公里，设站二十一座，连接机场与老城区。" * 3
+    fp = fingerprint(text)
+    index = StoryIndex(THRESHOLD, MIN_OVERLAP, timedelta(days=3))
+    index.add(Candidate("old", "story-old", fp, t0 - timedelta(days=10), "s"))
+    index.add(Candidate("far", "story-far", fp ^ 0b1111, t0, "s"))
+    index.add(Candidate("near", "story-near", fp ^ 0b1, t0, "s"))
+    match = index.match(fp, t0, text, lambda _id: text)
+    assert match is not None and match.story_id == "story-near"
+    assert index.match(fp, t0 + timedelta(days=20), text, lambda _id: text) is None
+
+
+def test_compare_cli_pairs_file(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    a = DEMO / "goodnews/dawn1/618203.md"
+    b = DEMO / "goodnews/kz3/1043562.md"
+    c = DEMO / "goodnews/dawn1/618207.md"
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(f"{a}\t{b}\tdup\n{a}\t{c}\tdifferent\n", encoding="utf-8")
+    out = subprocess.run(
+        [sys.executable, "-m", "feedhub", "compare", "--pairs", str(pairs)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["duplicate"] for r in rows] == [True, False]
+    assert all(isinstance(r["distance"], int) and r["threshold"] == THRESHOLD for r in rows)
+    single = subprocess.run(
+        [sys.executable, "-m", "feedhub", "compare", str(a), str(b)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    assert json.loads(single)["distance"] == rows[0]["distance"]
