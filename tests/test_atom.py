@@ -21,9 +21,20 @@ def feeds(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
     tmp = tmp_path_factory.mktemp("atom")
     shutil.copytree(ROOT / "config", tmp / "config")
-    subprocess.run([sys.executable, "-m", "feedhub", "run", "--once", "-c",
-                    str(tmp / "config" / "feedhub.yaml")], check=True, capture_output=True,
-                   timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "feedhub",
+            "run",
+            "--once",
+            "-c",
+            str(tmp / "config" / "feedhub.yaml"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return sorted((tmp / "var" / "feeds").glob("*.atom"))
 
 
@@ -43,8 +54,11 @@ def test_feed_and_entries_have_the_required_elements(feeds: list[Path]) -> None:
                 assert len(entry.findall(f"{ATOM}{name}")) == 1, (path, name)
             links = entry.findall(f"{ATOM}link")
             # RFC 4287 4.1.1: at most one alternate link per (type, hreflang)
-            alternates = Counter((ln.get("type"), ln.get("hreflang")) for ln in links
-                                 if ln.get("rel", "alternate") == "alternate")
+            alternates = Counter(
+                (ln.get("type"), ln.get("hreflang"))
+                for ln in links
+                if ln.get("rel", "alternate") == "alternate"
+            )
             assert all(n == 1 for n in alternates.values()), etree.tostring(entry)[:300]
             for ln in links:
                 assert ln.get("href", "").startswith(("http://", "https://"))

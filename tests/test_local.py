@@ -21,7 +21,8 @@ DEMO_FILES = sorted(DEMO.glob("**/*.md"))
 def test_demo_article_is_read_and_cleaned(path: Path) -> None:
     raw = read_article(path, source_id="demo", key=path.name)
     expected = {"hexo": "hexo", "goodnews": "goodnews", "feedx": "jekyll"}[
-        path.relative_to(DEMO).parts[0]]
+        path.relative_to(DEMO).parts[0]
+    ]
     assert raw.format == expected
     article = build_article(raw)
     assert article.title and article.outlet and article.published
@@ -57,8 +58,9 @@ def test_bad_files_are_reported_one_by_one_and_the_rest_is_read(tmp_path: Path) 
     (tmp_path / "latin1.md").write_bytes("### Titel\n---\nüber".encode("latin-1"))
     (tmp_path / "plain.md").write_text("no front matter, no title line", encoding="utf-8")
     (tmp_path / "notitle.md").write_text("---\nauthor: x\n---\nbody", encoding="utf-8")
-    (tmp_path / "baddate.md").write_text("---\ntitle: t\ndate: yesterday-ish\n---\nb",
-                                         encoding="utf-8")
+    (tmp_path / "baddate.md").write_text(
+        "---\ntitle: t\ndate: yesterday-ish\n---\nb", encoding="utf-8"
+    )
     result = collect_local("s", tmp_path)
     assert [i.key for i in result.items] == ["good.md"]
     messages = sorted(e.message for e in result.errors)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup, Comment, Tag
 from bs4.element import PageElement
@@ -44,6 +44,26 @@ MAX_BOILERPLATE_BLOCK = 400
 LINKISH = ("a", "ok", "span")
 _KEEP_EMPTY = frozenset(("img", "br", "hr", "video", "audio", "source", "picture"))
 _WS = re.compile(r"\s+")
+_CLAUSE_START = "。！？!?；;，,\n"
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s|$)")
+
+
+def _cut_matches(text: str, pattern: re.Pattern[str]) -> tuple[str, str]:
+    """Cut each match out of a long text, widened to whole clauses: from the clause
+    where it starts to the end of the sentence where it ends.  Returns (kept, cut)."""
+    kept, cut, pos = [], [], 0
+    while (m := pattern.search(text, pos)) and m.end() > m.start():
+        start = max(text.rfind(d, pos, m.start()) for d in _CLAUSE_START) + 1
+        start = max(start, pos)
+        end_m = _SENTENCE_END.search(text, m.end())
+        end = end_m.end() if end_m else len(text)
+        kept.append(text[pos:start])
+        cut.append(text[start:end])
+        pos = end
+    kept.append(text[pos:])
+    return "".join(kept), "".join(cut)
+
+
 _CJK = (
     "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf"
     "\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -78,11 +98,13 @@ def _is_pixel(img: Tag) -> bool:
         m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*(px)?\s*$", str(value or ""))
         return m is not None and float(m.group(1)) <= 1
 
-    style = str(img.get("style") or "").replace(" ", "").lower()
-    w, h = img.get("width"), img.get("height")
-    if (w is not None and small(w)) or (h is not None and small(h)):
-        return True
-    return "width:0" in style or "height:0" in style or "width:1px" in style
+    declared = {}
+    for decl in str(img.get("style") or "").split(";"):
+        name, _, value = decl.partition(":")
+        declared[name.strip().lower()] = value.strip().lower()
+    w = img.get("width", declared.get("width"))
+    h = img.get("height", declared.get("height"))
+    return (w is not None and small(w)) or (h is not None and small(h))
 
 
 def _unproxy(url: str, pack: RulePack) -> str:
@@ -103,17 +125,19 @@ def clean_url(url: str, pack: RulePack, base: str | None = None) -> str | None:
         return None
     if base:
         url = urljoin(base, url)
+    elif url.startswith("//"):
+        url = "https:" + url  # protocol-relative with nothing to resolve against
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not pack.is_tracking_param(k)
-    ]
-    return urlunsplit(
-        (parts.scheme.lower(), parts.netloc, parts.path, urlencode(query), parts.fragment)
+    # Filter the raw "k=v" pieces rather than parse and re-encode: "?n1" stays "?n1",
+    # and the percent-encoding the site chose is kept byte for byte.
+    query = "&".join(
+        piece
+        for piece in parts.query.split("&")
+        if piece and not pack.is_tracking_param(unquote(piece.partition("=")[0]))
     )
+    return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path, query, parts.fragment))
 
 
 class TreeCleaner:
@@ -240,9 +264,20 @@ class TreeCleaner:
                 break
 
     def _drop_runs(self, block: Tag, name: str, pattern: re.Pattern[str]) -> None:
-        """Remove the inline run (text up to the next <br> or block) that matches."""
+        """Remove only the matching part of a long block.
+
+        A short text node goes with its inline run (up to the next <br> or block:
+        the mirrors put one notice per line).  In a long text node only the
+        sentences that match go, so body text sharing the node survives.
+        """
         for node in list(block.find_all(string=True)):
-            if node.parent is None or not pattern.search(norm_text(str(node))):
+            text = str(node)
+            if node.parent is None or not pattern.search(norm_text(text)):
+                continue
+            if len(text) > MAX_BOILERPLATE_BLOCK:
+                kept, gone = _cut_matches(text, pattern)
+                self.removed.append(Removal(name, norm_text(gone)[:200]))
+                node.replace_with(kept)
                 continue
             run: list[PageElement] = [node]
             sib = node.next_sibling
@@ -251,8 +286,10 @@ class TreeCleaner:
             ):
                 run.append(sib)
                 sib = sib.next_sibling
-            text = norm_text("".join(r.get_text("") if isinstance(r, Tag) else str(r) for r in run))
-            self.removed.append(Removal(name, text[:200]))
+            removed = norm_text(
+                "".join(r.get_text("") if isinstance(r, Tag) else str(r) for r in run)
+            )
+            self.removed.append(Removal(name, removed[:200]))
             for r in run:
                 r.extract()
 
