@@ -23,7 +23,7 @@ from .dates import format_iso
 from .dedupe.assign import decide
 from .dedupe.fingerprint import distance
 from .errors import ConfigError, FeedhubError, ParseError
-from .types import Article
+from .types import Article, Cleaned
 
 log = logging.getLogger("feedhub")
 
@@ -115,8 +115,42 @@ def _article_json(a: Article) -> dict[str, object]:
     }
 
 
+def clean_in_folder(path: Path, learn: bool = True) -> tuple[Article, Cleaned]:
+    """Clean one file, learning boilerplate from the other files of its folder
+    (they stand in for its source's recent articles).
+
+    Raises:
+        ParseError: the file itself cannot be read or parsed.
+    """
+    from .clean import LearnSettings, clean_many
+    from .collect.local import read_article
+    from .pipeline import make_article, pack_of
+
+    source_id = f"folder:{path.resolve().parent.name}"
+    target = read_article(path, source_id=source_id, key=path.name)
+    raws = [target]
+    if learn:
+        for other in sorted(path.resolve().parent.glob(f"*{path.suffix}")):
+            if other.resolve() == path.resolve() or not other.is_file():
+                continue
+            try:
+                raws.append(read_article(other, source_id=source_id, key=other.name))
+            except ParseError:
+                continue  # context only: an unreadable neighbour just teaches nothing
+    cleaned = clean_many(raws, pack_of(None), LearnSettings(enabled=learn))[0]
+    assert cleaned is not None
+    return make_article(target, cleaned), cleaned
+
+
 def cmd_clean(args: argparse.Namespace) -> int:
-    print(json.dumps(_article_json(_article(args.path)), ensure_ascii=False, indent=2))
+    article, cleaned = clean_in_folder(Path(args.path), learn=not args.no_learn)
+    if args.explain:
+        print(f"{args.path}: removed {len(cleaned.removed)} block(s)")
+        for r in cleaned.removed:
+            text = " ".join(r.text.split())
+            print(f"  [{r.rule}] {text[:160]}")
+        return 0
+    print(json.dumps(_article_json(article), ensure_ascii=False, indent=2))
     return 0
 
 
@@ -218,8 +252,22 @@ def build_parser() -> argparse.ArgumentParser:
         "clean",
         parents=[common],
         help="print one local article, cleaned, as JSON (no config needed)",
+        description="Print one local article, cleaned, as a JSON object. The other articles in "
+        "PATH's folder are treated as its source's recent articles: blocks that repeat across "
+        "them are learned as boilerplate and removed (--no-learn turns this off).",
     )
     clean.add_argument("path", help="a Hexo, goodnews or Jekyll article file")
+    clean.add_argument(
+        "--no-learn",
+        action="store_true",
+        help="use the rule packs only, not boilerplate learned from the folder",
+    )
+    clean.add_argument(
+        "--explain",
+        action="store_true",
+        help="list each removed block and the rule (or learned count) that removed it, "
+        "instead of the JSON",
+    )
     clean.set_defaults(func=cmd_clean)
 
     compare = sub.add_parser(

@@ -92,6 +92,7 @@ class SourceConfig(_Strict):
     format: Literal["auto", "hexo", "goodnews", "jekyll"] = "auto"
     interval: float = 3600.0
     outlet: str | None = None
+    learn: bool = True
     rules: RulesConfig = RulesConfig()
 
     @field_validator("interval", mode="before")
@@ -167,6 +168,15 @@ class DedupeConfig(_Strict):
         return parse_duration(v)
 
 
+class LearnConfig(_Strict):
+    """Learned boilerplate: blocks repeating across a source's recent articles."""
+
+    enabled: bool = True
+    window: int = Field(default=50, ge=2, le=10000)
+    min_share: float = Field(default=0.3, gt=0, le=1)
+    min_articles: int = Field(default=3, ge=2)
+
+
 class FetchConfig(_Strict):
     timeout: float = Field(default=20.0, gt=0, le=600)
     max_bytes: int = Field(default=10_000_000, ge=1024)
@@ -180,6 +190,7 @@ class Config(_Strict):
     base_url: str = "http://localhost:8080/"
     fetch: FetchConfig = FetchConfig()
     dedupe: DedupeConfig = DedupeConfig()
+    learn: LearnConfig = LearnConfig()
     sources: tuple[SourceConfig, ...] = Field(min_length=1)
     topics: tuple[TopicConfig, ...] = Field(min_length=1)
     # Directory the relative paths above are resolved against; set by load_config.

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 
-from .clean import clean, pack_for
+from .clean import LearnSettings, RulePack, clean, clean_many, group_of, pack_for
 from .collect import CollectResult
 from .collect.feeds import collect_feed
 from .collect.http import USER_AGENT, Limits
@@ -36,7 +36,7 @@ from .dedupe.fingerprint import fingerprint
 from .errors import SourceError
 from .publish.atom import publish_topics
 from .storage import Candidate, Storage
-from .types import Article, RawItem, stable_id
+from .types import Article, Cleaned, RawItem, stable_id
 
 log = logging.getLogger("feedhub")
 
@@ -88,17 +88,11 @@ def limits_of(config: Config) -> Limits:
     )
 
 
-def build_article(raw: RawItem, source: SourceConfig | None = None) -> Article:
-    """Clean and fingerprint one raw item."""
-    pack = pack_for(raw.format, raw.source_id, source.rules if source else None)
-    c = clean(raw, pack)
+def make_article(raw: RawItem, c: Cleaned, source: SourceConfig | None = None) -> Article:
+    """Combine a raw item and its cleaned content into a fingerprinted article."""
     link = raw.link or c.link
-    outlet = (
-        (source.outlet if source and source.outlet else None)
-        or raw.outlet
-        or c.outlet
-        or host_of(link)
-    )
+    own_outlet = source.outlet if source and source.outlet else None
+    outlet = own_outlet or raw.outlet or c.outlet or host_of(link)
     return Article(
         id=raw.id,
         source_id=raw.source_id,
@@ -117,7 +111,27 @@ def build_article(raw: RawItem, source: SourceConfig | None = None) -> Article:
         categories=raw.categories,
         image=raw.image,
         content_hash=raw.content_hash,
+        blocks=c.blocks,
+        learn_group=group_of(raw, c),
     )
+
+
+def pack_of(source: SourceConfig | None) -> Callable[[RawItem], RulePack]:
+    rules = source.rules if source else None
+    return lambda raw: pack_for(raw.format, raw.source_id, rules)
+
+
+def learn_settings(config: Config | None, source: SourceConfig | None) -> LearnSettings:
+    if config is None:
+        return LearnSettings()
+    lc = config.learn
+    enabled = lc.enabled and (source.learn if source else True)
+    return LearnSettings(enabled, lc.window, lc.min_share, lc.min_articles)
+
+
+def build_article(raw: RawItem, source: SourceConfig | None = None) -> Article:
+    """Clean (rules only, no learning) and fingerprint one raw item."""
+    return make_article(raw, clean(raw, pack_of(source)(raw)), source)
 
 
 def collect_source(
@@ -159,13 +173,24 @@ def store_result(
     summary.unchanged = len(result.items) - len(todo)
     todo.sort(key=lambda r: ((r.published or now).isoformat(), r.id))
     window = timedelta(seconds=config.dedupe.window)
-    articles: list[tuple[RawItem, Article]] = []
-    for raw in todo:
-        try:
-            articles.append((raw, build_article(raw, source)))
-        except Exception as exc:  # a cleaner bug on one article must not stop the source
-            log.exception("clean_failed", extra={"source": source.id, "item": raw.key})
-            summary.errors.append(f"{raw.key}: could not clean: {type(exc).__name__}: {exc}")
+
+    def failed(raw: RawItem, exc: Exception) -> None:
+        log.exception("clean_failed", extra={"source": source.id, "item": raw.key})
+        summary.errors.append(f"{raw.key}: could not clean: {type(exc).__name__}: {exc}")
+
+    settings = learn_settings(config, source)
+    cleaned = clean_many(
+        todo,
+        pack_of(source),
+        settings,
+        history=lambda group, ex: storage.recent_blocks(source.id, group, settings.window, ex),
+        on_error=failed,
+    )
+    articles = [
+        (raw, make_article(raw, c, source))
+        for raw, c in zip(todo, cleaned, strict=True)
+        if c is not None
+    ]
     index = StoryIndex(config.dedupe.threshold, config.dedupe.min_overlap, window)
     texts: dict[str, str] = {}
 

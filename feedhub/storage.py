@@ -83,7 +83,19 @@ def _v1(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+def _v2(db: sqlite3.Connection) -> None:
+    """Learned boilerplate: each item's leaf-block keys and its learning group."""
+    _script(
+        db,
+        """
+        ALTER TABLE items ADD COLUMN blocks TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE items ADD COLUMN learn_group TEXT NOT NULL DEFAULT '';
+        CREATE INDEX items_learn ON items(source_id, learn_group, sort_date)
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +270,22 @@ class Storage:
             for r in rows
         ]
 
+    def recent_blocks(
+        self, source_id: str, group: str, limit: int, exclude: frozenset[str] = frozenset()
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        """The group's ``limit`` most recent stored articles as (sort key, block keys)."""
+        rows = self._q(
+            "SELECT id, sort_date, published, blocks FROM items WHERE source_id = ? AND "
+            "learn_group = ? ORDER BY sort_date DESC, id DESC LIMIT ?",
+            (source_id, group, limit + len(exclude)),
+        )
+        out = [
+            (f"{r['published'] or ''}\0{r['id']}", tuple(json.loads(r["blocks"])))
+            for r in rows
+            if r["id"] not in exclude
+        ]
+        return out[:limit]
+
     def text_of(self, item_id: str) -> str:
         rows = self._q("SELECT text FROM items WHERE id = ?", (item_id,))
         return str(rows[0]["text"]) if rows else ""
@@ -282,16 +310,18 @@ class Storage:
         self._q(
             """INSERT INTO items (id, source_id, key, story_id, format, title, link, author,
                    outlet, wire, published, updated, first_seen, sort_date, categories, image,
-                   content_hash, raw, html, text, fp, fp_version)
+                   content_hash, raw, html, text, fp, fp_version, blocks, learn_group)
                VALUES (:id, :source_id, :key, :story_id, :format, :title, :link, :author,
                    :outlet, :wire, :published, :updated, :first_seen, :sort_date, :categories,
-                   :image, :content_hash, :raw, :html, :text, :fp, :fp_version)
+                   :image, :content_hash, :raw, :html, :text, :fp, :fp_version, :blocks,
+                   :learn_group)
                ON CONFLICT(id) DO UPDATE SET
                    format = :format, title = :title, link = :link, author = :author,
                    outlet = :outlet, wire = :wire, published = :published, updated = :updated,
                    sort_date = :sort_date, categories = :categories, image = :image,
                    content_hash = :content_hash, raw = :raw, html = :html, text = :text,
-                   fp = :fp, fp_version = :fp_version""",
+                   fp = :fp, fp_version = :fp_version, blocks = :blocks,
+                   learn_group = :learn_group""",
             {
                 "id": article.id,
                 "source_id": article.source_id,
@@ -315,6 +345,8 @@ class Storage:
                 "text": article.text,
                 "fp": to_signed(article.fingerprint),
                 "fp_version": FP_VERSION,
+                "blocks": json.dumps(list(article.blocks)),
+                "learn_group": article.learn_group,
             },
         )
 
@@ -337,6 +369,8 @@ class Storage:
             categories=tuple(json.loads(r["categories"])),
             image=r["image"],
             content_hash=r["content_hash"],
+            blocks=tuple(json.loads(r["blocks"])),
+            learn_group=r["learn_group"],
         )
 
     def story_members(

@@ -74,6 +74,7 @@ class Cleaned:
     wire: str | None = None  # e.g. "来源: 中央社"
     published: datetime | None = None  # e.g. from the dateline when the format has no date
     removed: tuple[Removal, ...] = ()
+    blocks: tuple[str, ...] = ()  # keys of the leaf blocks, for learned boilerplate
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,8 @@ class Article:
     categories: tuple[str, ...] = ()
     image: str | None = None
     content_hash: str = ""
+    blocks: tuple[str, ...] = ()
+    learn_group: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,12 @@ image/URL repair) → ``sanitize`` (always last).
 from __future__ import annotations
 
 import html as htmllib
+from collections.abc import Callable, Sequence
 
 import markdown
 
 from ..types import Cleaned, RawItem, Removal
+from .learn import Learned, LearnSettings, learn, learn_group
 from .lines import clean_lines
 from .rules import RulePack, builtin_pack, pack_for
 from .sanitize import html_to_text, sanitize, sanitize_text
@@ -21,6 +23,9 @@ from .tree import TreeCleaner, clean_url
 
 __all__ = [
     "clean",
+    "clean_many",
+    "group_of",
+    "LearnSettings",
     "RulePack",
     "builtin_pack",
     "pack_for",
@@ -39,8 +44,9 @@ def _render(raw_text: str, content_type: str) -> str:
     return "".join(f"<p>{htmllib.escape(p)}</p>" for p in paragraphs)
 
 
-def clean(raw: RawItem, pack: RulePack | None = None) -> Cleaned:
-    """Clean one raw item with its format's rules (or ``pack``)."""
+def clean(raw: RawItem, pack: RulePack | None = None, learned: Learned | None = None) -> Cleaned:
+    """Clean one raw item with its format's rules (or ``pack``) and, when given, the
+    boilerplate learned for its source."""
     pack = pack or builtin_pack(raw.format)
     text = raw.content
     link: str | None = None
@@ -48,7 +54,7 @@ def clean(raw: RawItem, pack: RulePack | None = None) -> Cleaned:
     if raw.content_type == "markdown":
         text, link, removed = clean_lines(text, pack)
     base = raw.link or link
-    cleaner = TreeCleaner(pack, raw.title, base)
+    cleaner = TreeCleaner(pack, raw.title, base, learned)
     soup = cleaner.run(_render(text, raw.content_type))
     out = sanitize(str(soup))
     return Cleaned(
@@ -59,4 +65,63 @@ def clean(raw: RawItem, pack: RulePack | None = None) -> Cleaned:
         wire=cleaner.wire,
         published=cleaner.date,
         removed=tuple(removed + cleaner.removed),
+        blocks=cleaner.block_keys,
     )
+
+
+DEFAULT_LEARN = LearnSettings()
+History = Callable[[str, frozenset[str]], list[tuple[str, tuple[str, ...]]]]
+
+
+def group_of(raw: RawItem, cleaned: Cleaned) -> str:
+    return learn_group(raw.source_id, raw.link or cleaned.link, raw.outlet or cleaned.outlet)
+
+
+def clean_many(
+    raws: Sequence[RawItem],
+    pack_of: Callable[[RawItem], RulePack],
+    settings: LearnSettings = DEFAULT_LEARN,
+    history: History | None = None,
+    on_error: Callable[[RawItem, Exception], None] | None = None,
+) -> list[Cleaned | None]:
+    """Clean a batch of one source's items, learning its boilerplate (two passes).
+
+    ``history(group, exclude_ids)`` returns the group's stored recent articles as
+    ``(sort key, block keys)`` pairs, so feeds learn incrementally; a local
+    folder's batch is all its files, so it learns on the first run.  An item
+    whose cleaning raises is passed to ``on_error`` and comes back as None
+    (the others go on); without ``on_error`` the exception propagates.
+    """
+    first: list[Cleaned | None] = []
+    for raw in raws:
+        try:
+            first.append(clean(raw, pack_of(raw)))
+        except Exception as exc:  # a cleaner bug on one article must not stop the batch
+            if on_error is None:
+                raise
+            on_error(raw, exc)
+            first.append(None)
+    if not settings.enabled:
+        return first
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(first):
+        if c is not None:
+            groups.setdefault(group_of(raws[i], c), []).append(i)
+    out = list(first)
+    batch_ids = frozenset(r.id for r in raws)
+    for group, idxs in groups.items():
+        past = history(group, batch_ids) if history else []
+        now = [(_sort_key(raws[i]), c.blocks) for i in idxs if (c := first[i]) is not None]
+        recent = [keys for _, keys in sorted(past + now)]
+        learned = learn(group, recent, settings)
+        if not learned.boilerplate:
+            continue
+        for i in idxs:
+            c = first[i]
+            if c is not None and learned.boilerplate.intersection(c.blocks):
+                out[i] = clean(raws[i], pack_of(raws[i]), learned)
+    return out
+
+
+def _sort_key(raw: RawItem) -> str:
+    return f"{raw.published.isoformat() if raw.published else ''}\0{raw.id}"

@@ -32,6 +32,7 @@ from bs4.element import PageElement
 
 from ..dates import parse_cjk_date
 from ..types import Removal
+from .learn import Learned, block_key
 from .rules import RulePack
 
 BLOCK_TAGS = frozenset(
@@ -143,10 +144,14 @@ def clean_url(url: str, pack: RulePack, base: str | None = None) -> str | None:
 class TreeCleaner:
     """Applies a :class:`RulePack` to one article's HTML; collects what it removed."""
 
-    def __init__(self, pack: RulePack, title: str, base: str | None) -> None:
+    def __init__(
+        self, pack: RulePack, title: str, base: str | None, learned: Learned | None = None
+    ) -> None:
         self.pack = pack
         self.title = norm_text(title)
         self.base = base
+        self.learned = learned
+        self.block_keys: tuple[str, ...] = ()
         self.removed: list[Removal] = []
         self.outlet: str | None = None
         self.wire: str | None = None
@@ -173,6 +178,7 @@ class TreeCleaner:
                 el.unwrap()
         soup.smooth()
         self._title_repeat(soup)
+        self._learned(soup)
         self._urls(soup)
         self._prune(soup)
         self._join_runs(soup)
@@ -304,6 +310,30 @@ class TreeCleaner:
             if text == self.title and (el.name in BLOCK_TAGS or el.name == "a"):
                 self._drop(el, "title-repeat")
             return  # only the very first element with text is considered
+
+    # 7b
+    def _learned(self, soup: BeautifulSoup) -> None:
+        """Record every leaf block's key; drop the ones learned as this source's boilerplate.
+
+        Keys are taken *before* anything is dropped here, so an article's keys do not
+        depend on what was learned: counts stay stable from run to run.
+        """
+        keys: list[str] = []
+        drop: list[tuple[Tag, str]] = []
+        for block in soup.find_all(BLOCK_TAGS):
+            if block.find(BLOCK_TAGS):
+                continue  # not a leaf: its leaf blocks are keyed instead
+            text = _text(block)
+            if not text:
+                continue
+            key = block_key(text)
+            keys.append(key)
+            if self.learned is not None and key in self.learned.boilerplate and text != self.title:
+                drop.append((block, self.learned.reason(key)))
+        self.block_keys = tuple(dict.fromkeys(keys))
+        for block, reason in drop:
+            if not block.decomposed:
+                self._drop(block, reason)
 
     # 8
     def _urls(self, soup: BeautifulSoup) -> None:
