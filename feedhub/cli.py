@@ -86,6 +86,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from .rebuild import rebuild
+    from .storage import Storage
+
+    config = _load(args)
+    with Storage(config.storage_path) as storage:
+        changes = rebuild(config, storage, _now(), dry_run=args.dry_run)
+    for change in changes:
+        print("\n".join(change.lines()))
+    if args.dry_run:
+        print("dry run: nothing was written")
+    return 0
+
+
 def cmd_daemon(args: argparse.Namespace) -> int:
     from .daemon import run_daemon
 
@@ -244,6 +258,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="how often to look for due sources (default 5)",
     )
     daemon.set_defaults(func=cmd_daemon)
+
+    rebuild = sub.add_parser(
+        "rebuild",
+        parents=[common],
+        help="re-clean, re-fingerprint, re-assign and re-render from the stored raw items",
+    )
+    rebuild.add_argument(
+        "--dry-run", action="store_true", help="print what would change per topic; write nothing"
+    )
+    rebuild.set_defaults(func=cmd_rebuild)
 
     check = sub.add_parser("check-config", parents=[common], help="validate the config and exit")
     check.set_defaults(func=cmd_check_config)

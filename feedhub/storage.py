@@ -121,6 +121,25 @@ class Candidate:
     source_id: str
 
 
+def raw_from_json(source_id: str, key: str, data: str) -> RawItem:
+    d = json.loads(data)
+    return RawItem(
+        source_id=source_id,
+        key=key,
+        format=d["format"],
+        title=d["title"],
+        content=d["content"],
+        content_type=d["content_type"],
+        link=d["link"],
+        author=d["author"],
+        outlet=d["outlet"],
+        published=parse_date(d["published"]),
+        updated=parse_date(d["updated"]),
+        categories=tuple(d["categories"]),
+        image=d["image"],
+    )
+
+
 def raw_to_json(raw: RawItem) -> str:
     return json.dumps(
         {
@@ -168,6 +187,45 @@ class Storage:
             with self.transaction():
                 MIGRATIONS[i](self.db)
                 self.db.execute(f"PRAGMA user_version = {i + 1}")
+
+    def in_memory_copy(self) -> Storage:
+        """A private in-memory copy: what-if work (``rebuild --dry-run``) touches no file."""
+        copy = Storage.__new__(Storage)
+        copy.path = Path(":memory:")
+        copy.db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        copy.db.row_factory = sqlite3.Row
+        self.db.backup(copy.db)
+        return copy
+
+    def raw_items(self, source_id: str) -> list[tuple[RawItem, datetime]]:
+        """Every stored raw item of a source, with its first_seen (for rebuild)."""
+        rows = self._q(
+            "SELECT source_id, key, raw, first_seen FROM items WHERE source_id = ? "
+            "ORDER BY sort_date, id",
+            (source_id,),
+        )
+        return [
+            (
+                raw_from_json(r["source_id"], r["key"], r["raw"]),
+                parse_date(r["first_seen"]) or datetime.min,
+            )
+            for r in rows
+        ]
+
+    def story_assignment(self) -> dict[str, str]:
+        """item id → story id."""
+        return {r["id"]: r["story_id"] for r in self._q("SELECT id, story_id FROM items")}
+
+    def set_story(self, item_id: str, story_id: str, created: datetime) -> None:
+        self._q(
+            "INSERT OR IGNORE INTO stories (id, created) VALUES (?, ?)",
+            (story_id, format_iso(created)),
+        )
+        self._q("UPDATE items SET story_id = ? WHERE id = ?", (story_id, item_id))
+
+    def drop_empty_stories(self) -> int:
+        cur = self.db.execute("DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM items)")
+        return cur.rowcount
 
     def close(self) -> None:
         self.db.close()
@@ -320,7 +378,7 @@ class Storage:
                    outlet = :outlet, wire = :wire, published = :published, updated = :updated,
                    sort_date = :sort_date, categories = :categories, image = :image,
                    content_hash = :content_hash, raw = :raw, html = :html, text = :text,
-                   fp = :fp, fp_version = :fp_version, blocks = :blocks,
+                   story_id = :story_id, fp = :fp, fp_version = :fp_version, blocks = :blocks,
                    learn_group = :learn_group""",
             {
                 "id": article.id,
