@@ -896,3 +896,30 @@ def test_plain_http_link_survives_with_rel() -> None:
     assert expected in c.html
     assert "target" not in c.html
     assert c.text == "正文见此处。"
+
+
+# --------------------------------------------------------------------------- per-site packs
+@pytest.mark.parametrize(
+    ("link", "kept"),
+    [
+        ("https://www.soundofhope.org/post/1", False),  # the site's pack applies
+        ("https://news.soundofhope.org/post/1", False),  # ... to its subdomains too
+        ("https://www.example.org/post/1", True),  # and to no other site
+    ],
+)
+def test_domain_pack_applies_only_to_its_site(link: str, kept: bool) -> None:
+    raw = RawItem(
+        source_id="t",
+        key="k",
+        format="rss",
+        title="标题",
+        content="<p>正文第一段，讲述本地新闻的经过与细节。</p>"
+        '<p class="meta-btm">本台编辑部整理</p>',
+        content_type="html",
+        link=link,
+    )
+    out = clean(raw)
+    assert "正文第一段" in out.text
+    assert ("本台编辑部整理" in out.text) is kept
+    if not kept:
+        assert any(r.rule == "soundofhope.org.meta-bottom" for r in out.removed)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import html as htmllib
 from collections.abc import Callable, Sequence
 
+from urllib.parse import urlsplit
+
 import markdown
 
 from ..types import Cleaned, RawItem, Removal
@@ -54,6 +56,7 @@ def clean(raw: RawItem, pack: RulePack | None = None, learned: Learned | None = 
     if raw.content_type == "markdown":
         text, link, removed = clean_lines(text, pack)
     base = raw.link or link
+    pack = pack.for_host(urlsplit(base).hostname if base else None)
     cleaner = TreeCleaner(pack, raw.title, base, learned)
     soup = cleaner.run(_render(text, raw.content_type))
     out = sanitize(str(soup))

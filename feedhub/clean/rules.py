@@ -1,7 +1,9 @@
 """Rule packs: the built-in cleaning rules as data.
 
-Rules live in ``feedhub/clean/rules/*.yaml`` (``common.yaml`` for every format,
-then one file per format) in the spirit of miniflux's sorted per-domain tables:
+Rules live in ``feedhub/clean/rules/*.yaml`` (also reachable as
+``config/rules/``, a symlink, beside the config they belong with; the real files
+sit in the package so ``pip install .`` ships them): ``common.yaml`` for every
+format, then one file per format, in the spirit of miniflux's sorted per-domain tables:
 adding a site's boilerplate is a data change, not a code path.  Each rule is
 named so ``--explain`` can say which one removed a block.  Patterns are
 compiled once per pack, at load time, so a bad pattern fails early.
@@ -39,8 +41,26 @@ class RulePack:
     link_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
     footer_start: tuple[tuple[str, re.Pattern[str]], ...] = ()
     line_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
-    # compiled selector per name, for speed
+    # the raw packs this one was merged from, so a domain pack can be layered on top
+    layers: tuple[tuple[str, Any], ...] = field(default=(), compare=False, repr=False)
+    # compiled selectors and per-host packs, for speed
     _compiled: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    _hosts: dict[str, RulePack] = field(default_factory=dict, compare=False, repr=False)
+
+    def for_host(self, host: str | None) -> RulePack:
+        """This pack plus the built-in pack of the article's site (``<domain>.yaml``),
+        when there is one: site-specific rules apply only to that site's articles."""
+        if not host:
+            return self
+        cached = self._hosts.get(host)
+        if cached is None:
+            domains = [d for d in domain_packs() if host == d or host.endswith("." + d)]
+            cached = self
+            if domains:
+                extra = [(d, _read_pack(d)) for d in sorted(domains, key=len)]
+                cached = _merge([*self.layers, *extra])
+            self._hosts[host] = cached
+        return cached
 
     def selector(self, css: str) -> Any:
         sel = self._compiled.get(css)
@@ -80,6 +100,14 @@ def _read_pack(name: str) -> dict[str, Any]:
     return data
 
 
+@cache
+def domain_packs() -> tuple[str, ...]:
+    """Names of the built-in per-site packs: the rule files whose name is a domain."""
+    folder = resources.files("feedhub.clean").joinpath("rules")
+    names = [p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")]
+    return tuple(n for n in names if "." in n)
+
+
 def _merge(packs: list[tuple[str, dict[str, Any]]]) -> RulePack:
     """Merge raw packs in order; a later rule with the same name replaces the earlier one."""
     named: dict[str, dict[str, str]] = {k: {} for k in (*_PATTERN_KEYS, *_SELECTOR_KEYS)}
@@ -106,7 +134,7 @@ def _merge(packs: list[tuple[str, dict[str, Any]]]) -> RulePack:
         kwargs[key] = tuple(sorted(named[key].items()))
     for key in _LIST_KEYS:
         kwargs[key] = tuple(lists[key])
-    return RulePack(**kwargs)
+    return RulePack(**kwargs, layers=tuple(packs))
 
 
 @cache
