@@ -23,7 +23,7 @@ from .dates import format_iso
 from .dedupe.assign import decide
 from .dedupe.fingerprint import distance
 from .errors import ConfigError, FeedhubError, ParseError
-from .types import Article, Cleaned
+from .types import Article
 
 log = logging.getLogger("feedhub")
 
@@ -107,11 +107,9 @@ def cmd_daemon(args: argparse.Namespace) -> int:
 
 
 def _article(path: str) -> Article:
-    from .collect.local import read_article
-    from .pipeline import build_article
+    from .pipeline import clean_files
 
-    raw = read_article(Path(path), source_id="file", key=Path(path).name)
-    return build_article(raw)
+    return clean_files([Path(path)])[Path(path)][0]
 
 
 def _article_json(a: Article) -> dict[str, object]:
@@ -129,35 +127,11 @@ def _article_json(a: Article) -> dict[str, object]:
     }
 
 
-def clean_in_folder(path: Path, learn: bool = True) -> tuple[Article, Cleaned]:
-    """Clean one file, learning boilerplate from the other files of its folder
-    (they stand in for its source's recent articles).
-
-    Raises:
-        ParseError: the file itself cannot be read or parsed.
-    """
-    from .clean import LearnSettings, clean_many
-    from .collect.local import read_article
-    from .pipeline import make_article, pack_of
-
-    source_id = f"folder:{path.resolve().parent.name}"
-    target = read_article(path, source_id=source_id, key=path.name)
-    raws = [target]
-    if learn:
-        for other in sorted(path.resolve().parent.glob(f"*{path.suffix}")):
-            if other.resolve() == path.resolve() or not other.is_file():
-                continue
-            try:
-                raws.append(read_article(other, source_id=source_id, key=other.name))
-            except ParseError:
-                continue  # context only: an unreadable neighbour just teaches nothing
-    cleaned = clean_many(raws, pack_of(None), LearnSettings(enabled=learn))[0]
-    assert cleaned is not None
-    return make_article(target, cleaned), cleaned
-
-
 def cmd_clean(args: argparse.Namespace) -> int:
-    article, cleaned = clean_in_folder(Path(args.path), learn=not args.no_learn)
+    from .pipeline import clean_files
+
+    path = Path(args.path)
+    article, cleaned = clean_files([path], learn=not args.no_learn)[path]
     if args.explain:
         print(f"{args.path}: removed {len(cleaned.removed)} block(s)")
         for r in cleaned.removed:

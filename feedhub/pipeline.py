@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,11 +29,11 @@ from .clean import LearnSettings, RulePack, clean, clean_many, group_of, pack_fo
 from .collect import CollectResult
 from .collect.feeds import collect_feed
 from .collect.http import USER_AGENT, Limits
-from .collect.local import collect_local, host_of
+from .collect.local import collect_local, host_of, read_article
 from .config import Config, SourceConfig
 from .dedupe.assign import StoryIndex
 from .dedupe.fingerprint import fingerprint
-from .errors import SourceError
+from .errors import ParseError, SourceError
 from .publish.atom import publish_topics
 from .storage import Candidate, Storage
 from .types import Article, Cleaned, RawItem, stable_id
@@ -132,6 +132,46 @@ def learn_settings(config: Config | None, source: SourceConfig | None) -> LearnS
 def build_article(raw: RawItem, source: SourceConfig | None = None) -> Article:
     """Clean (rules only, no learning) and fingerprint one raw item."""
     return make_article(raw, clean(raw, pack_of(source)(raw)), source)
+
+
+def clean_files(paths: Sequence[Path], learn: bool = True) -> dict[Path, tuple[Article, Cleaned]]:
+    """Clean local article files without a config, the way ``feedhub clean`` does.
+
+    The other articles in each file's folder stand in for its source's recent
+    articles, so boilerplate is learned from them (each folder read once).
+
+    Raises:
+        ParseError: one of ``paths`` cannot be read or parsed (neighbours that
+            cannot be read only teach nothing).
+    """
+    out: dict[Path, tuple[Article, Cleaned]] = {}
+    by_folder: dict[Path, list[Path]] = {}
+    for p in paths:
+        by_folder.setdefault(p.resolve().parent, []).append(p)
+    for folder, wanted in by_folder.items():
+        source_id = f"folder:{folder.name}"
+        targets = {p.resolve(): read_article(p, source_id=source_id, key=p.name) for p in wanted}
+        raws = list(targets.values())
+        if learn:
+            suffixes = {p.suffix for p in wanted}
+            for other in sorted(folder.iterdir()):
+                if (
+                    other.suffix not in suffixes
+                    or other.resolve() in targets
+                    or not other.is_file()
+                ):
+                    continue
+                try:
+                    raws.append(read_article(other, source_id=source_id, key=other.name))
+                except ParseError:
+                    continue
+        cleaned = clean_many(raws, pack_of(None), LearnSettings(enabled=learn))
+        for p in wanted:
+            raw = targets[p.resolve()]
+            c = cleaned[raws.index(raw)]
+            assert c is not None  # clean_many without on_error raises instead
+            out[p] = (make_article(raw, c), c)
+    return out
 
 
 def collect_source(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html as htmllib
 from collections.abc import Callable, Sequence
-
 from urllib.parse import urlsplit
 
 import markdown
