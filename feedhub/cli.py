@@ -142,52 +142,88 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
-def _compare(a: Article, b: Article, dedupe: DedupeConfig) -> dict[str, object]:
-    d = distance(a.fingerprint, b.fingerprint)
-    verdict = decide(a.text, b.text, d, dedupe.threshold, dedupe.min_overlap)
-    return {
-        "duplicate": verdict.duplicate,
-        "distance": d,
-        "threshold": dedupe.threshold,
-        "overlap": round(verdict.overlap, 3),
-        "min_overlap": dedupe.min_overlap,
-        "rule": verdict.rule,
-    }
+def compare_files(pairs: list[tuple[Path, Path]], dedupe: DedupeConfig) -> list[dict[str, object]]:
+    """Decide each pair; the IDF collection is every article of the files' folders."""
+    from .collect.local import read_article
+    from .dedupe.assign import Side, Vectors
+    from .dedupe.signals import Idf
+    from .pipeline import clean_files, dedupe_settings_of
+
+    bad: dict[Path, str] = {}
+    for p in {p for pair in pairs for p in pair}:
+        try:
+            read_article(p)
+        except ParseError as exc:
+            bad[p] = exc.message
+    good = sorted({p for pair in pairs for p in pair} - bad.keys())
+    arts = {p: a for p, (a, _) in clean_files(good, neighbours=True).items()}
+    vectors = Vectors(Idf(a.text for a in arts.values()))
+    settings = dedupe_settings_of(dedupe)
+    out: list[dict[str, object]] = []
+    for pa, pb in pairs:
+        if pa in bad or pb in bad:
+            out.append({"error": bad.get(pa) or bad[pb]})
+            continue
+        a, b = arts[pa], arts[pb]
+        d = distance(a.fingerprint, b.fingerprint)
+        v = decide(
+            Side(a.text, a.title, str(pa)), Side(b.text, b.title, str(pb)), d, settings, vectors
+        )
+        out.append(
+            {
+                "duplicate": v.duplicate,
+                "distance": d,
+                "threshold": dedupe.threshold,
+                "overlap": round(v.overlap, 3),
+                "min_overlap": dedupe.min_overlap,
+                "cosine": None if v.cosine is None else round(v.cosine, 3),
+                "min_cosine": dedupe.min_cosine,
+                "title_similarity": round(v.title_similarity, 3),
+                "rule": v.rule,
+                "a": {
+                    "title": a.title,
+                    "outlet": a.outlet,
+                    "published": format_iso(a.published),
+                    "link": a.link,
+                },
+                "b": {
+                    "title": b.title,
+                    "outlet": b.outlet,
+                    "published": format_iso(b.published),
+                    "link": b.link,
+                },
+            }
+        )
+    return out
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     dedupe = _dedupe_settings(args)
     if args.pairs:
-        cache: dict[str, Article] = {}
-
-        def get(p: str) -> Article:
-            if p not in cache:
-                cache[p] = _article(p)
-            return cache[p]
-
         base = Path(args.pairs).resolve().parent
+        pairs: list[tuple[Path, Path]] = []
         with open(args.pairs, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
+            for line in f:
                 cols = line.rstrip("\n").split("\t")
                 if len(cols) < 2 or not cols[0].strip() or line.startswith("#"):
                     continue
-                paths = []
-                for p in cols[:2]:
-                    q = Path(p)
-                    paths.append(str(q if q.is_absolute() or q.exists() else base / q))
-                try:
-                    out = {
-                        "a": cols[0],
-                        "b": cols[1],
-                        **_compare(get(paths[0]), get(paths[1]), dedupe),
-                    }
-                except ParseError as exc:
-                    out = {"a": cols[0], "b": cols[1], "error": f"line {lineno}: {exc.message}"}
-                print(json.dumps(out, ensure_ascii=False), flush=True)
+                a, b = (
+                    Path(p) if Path(p).is_absolute() or Path(p).exists() else base / p
+                    for p in cols[:2]
+                )
+                pairs.append((a, b))
+        for (a, b), result in zip(pairs, compare_files(pairs, dedupe), strict=True):
+            print(
+                json.dumps({"file_a": str(a), "file_b": str(b), **result}, ensure_ascii=False),
+                flush=True,
+            )
         return 0
     if not args.paths or len(args.paths) != 2:
         raise UsageError("compare needs two paths, or --pairs FILE")
-    print(json.dumps(_compare(_article(args.paths[0]), _article(args.paths[1]), dedupe)))
+    [result] = compare_files([(Path(args.paths[0]), Path(args.paths[1]))], dedupe)
+    if "error" in result:
+        raise ParseError("compare", str(result["error"]))
+    print(json.dumps(result, ensure_ascii=False, indent=2))
     return 0
 
 

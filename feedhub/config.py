@@ -160,6 +160,7 @@ class TopicConfig(_Strict):
 class DedupeConfig(_Strict):
     threshold: int = Field(default=24, ge=0, le=64)
     min_overlap: float = Field(default=0.7, gt=0, le=1)
+    min_cosine: float = Field(default=0.55, gt=0, le=1)
     window: float = 3 * 86400.0
 
     @field_validator("window", mode="before")

@@ -40,7 +40,22 @@ class SourceError(FeedhubError):
 
 
 class FetchError(SourceError):
-    """Retrieval failed: network error, HTTP status, timeout, size cap or redirect limit."""
+    """Retrieval failed: network error, HTTP status, timeout, size cap or redirect limit.
+
+    ``status`` and ``hints`` (Retry-After, Cache-Control, … headers) are set when the
+    server answered with an error status; the scheduler reads them.
+    """
+
+    def __init__(
+        self,
+        source_id: str,
+        message: str,
+        status: int | None = None,
+        hints: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        super().__init__(source_id, message)
+        self.status = status
+        self.hints = hints
 
 
 class ParseError(SourceError):

@@ -30,9 +30,10 @@ from .collect import CollectResult
 from .collect.feeds import collect_feed
 from .collect.http import USER_AGENT, Limits
 from .collect.local import collect_local, host_of, read_article
-from .config import Config, SourceConfig
-from .dedupe.assign import StoryIndex
+from .config import Config, DedupeConfig, SourceConfig
+from .dedupe.assign import Settings, Side, StoryIndex, Vectors
 from .dedupe.fingerprint import fingerprint
+from .dedupe.signals import Idf
 from .errors import ParseError, SourceError
 from .publish.atom import publish_topics
 from .storage import Candidate, Storage
@@ -134,11 +135,15 @@ def build_article(raw: RawItem, source: SourceConfig | None = None) -> Article:
     return make_article(raw, clean(raw, pack_of(source)(raw)), source)
 
 
-def clean_files(paths: Sequence[Path], learn: bool = True) -> dict[Path, tuple[Article, Cleaned]]:
+def clean_files(
+    paths: Sequence[Path], learn: bool = True, neighbours: bool = False
+) -> dict[Path, tuple[Article, Cleaned]]:
     """Clean local article files without a config, the way ``feedhub clean`` does.
 
     The other articles in each file's folder stand in for its source's recent
     articles, so boilerplate is learned from them (each folder read once).
+    With ``neighbours`` the result also holds those other articles (the
+    collection ``compare`` takes its IDF from).
 
     Raises:
         ParseError: one of ``paths`` cannot be read or parsed (neighbours that
@@ -152,7 +157,8 @@ def clean_files(paths: Sequence[Path], learn: bool = True) -> dict[Path, tuple[A
         source_id = f"folder:{folder.name}"
         targets = {p.resolve(): read_article(p, source_id=source_id, key=p.name) for p in wanted}
         raws = list(targets.values())
-        if learn:
+        others: list[Path] = []
+        if learn or neighbours:
             suffixes = {p.suffix for p in wanted}
             for other in sorted(folder.iterdir()):
                 if (
@@ -163,14 +169,19 @@ def clean_files(paths: Sequence[Path], learn: bool = True) -> dict[Path, tuple[A
                     continue
                 try:
                     raws.append(read_article(other, source_id=source_id, key=other.name))
+                    others.append(other)
                 except ParseError:
                     continue
         cleaned = clean_many(raws, pack_of(None), LearnSettings(enabled=learn))
-        for p in wanted:
-            raw = targets[p.resolve()]
-            c = cleaned[raws.index(raw)]
+        results = {}
+        for i, path in enumerate(list(targets) + (others if neighbours else [])):
+            c = cleaned[i]
             assert c is not None  # clean_many without on_error raises instead
-            out[p] = (make_article(raw, c), c)
+            results[path.resolve()] = (make_article(raws[i], c), c)
+        for p in wanted:  # keyed by the caller's own spelling of each path
+            out[p] = results[p.resolve()]
+        if neighbours:
+            out.update((p, results[p.resolve()]) for p in others)
     return out
 
 
@@ -202,6 +213,29 @@ def next_due(source: SourceConfig, now: datetime, errors: int) -> datetime:
     return now + base * random.uniform(0.9, 1.1)
 
 
+def dedupe_settings_of(d: DedupeConfig) -> Settings:
+    return Settings(threshold=d.threshold, min_overlap=d.min_overlap, min_cosine=d.min_cosine)
+
+
+def make_index(
+    config: Config, prior: list[tuple[Candidate, Side]], batch: list[Article], now: datetime
+) -> tuple[StoryIndex, dict[str, Side]]:
+    """The story index for one batch: earlier articles inside the batch's window as
+    candidates, and the IDF collection (those plus the batch) for the cosine signal."""
+    window = timedelta(seconds=config.dedupe.window)
+    dates = [a.published or now for a in batch] or [now]
+    since, until = min(dates) - window, max(dates) + window
+    prior = [(c, s) for c, s in prior if since <= c.sort_date <= until]
+    sides = {c.item_id: s for c, s in prior}
+    sides.update((a.id, Side(a.text, a.title, a.id)) for a in batch)
+    index = StoryIndex(
+        dedupe_settings_of(config.dedupe), window, Vectors(Idf(s.text for s in sides.values()))
+    )
+    for c, _ in prior:
+        index.add(c)
+    return index, sides
+
+
 def store_result(
     result: CollectResult, source: SourceConfig, config: Config, storage: Storage, now: datetime
 ) -> SourceSummary:
@@ -231,18 +265,17 @@ def store_result(
         for raw, c in zip(todo, cleaned, strict=True)
         if c is not None
     ]
-    index = StoryIndex(config.dedupe.threshold, config.dedupe.min_overlap, window)
-    texts: dict[str, str] = {}
-
-    def text_of(item_id: str) -> str:
-        if item_id not in texts:
-            texts[item_id] = storage.text_of(item_id)
-        return texts[item_id]
-
+    prior: list[tuple[Candidate, Side]] = []
     if articles:
         dates = [a.published or now for _, a in articles]
-        for c in storage.candidates(min(dates) - window, max(dates) + window):
-            index.add(c)
+        since, until = min(dates) - window, max(dates) + window
+        stored = storage.window_texts(since, until)
+        prior = [
+            (c, Side(*stored[c.item_id], c.item_id))
+            for c in storage.candidates(since, until)
+            if c.item_id in stored
+        ]
+    index, sides = make_index(config, prior, [a for _, a in articles], now)
     error_text = "; ".join(summary.errors[:3]) or None
     if result.errors and not result.items and not result.not_modified:
         failures = storage.source_state(source.id).error_count + 1
@@ -256,7 +289,11 @@ def store_result(
                 summary.updated += 1
             else:
                 match = index.match(
-                    article.fingerprint, sort_date, article.text, text_of, exclude=article.id
+                    article.fingerprint,
+                    sort_date,
+                    sides[article.id],
+                    sides.__getitem__,
+                    exclude=article.id,
                 )
                 if match:
                     story_id = match.story_id
@@ -266,7 +303,6 @@ def store_result(
                 summary.new += 1
             storage.put_item(article, raw, story_id, now, sort_date)
             index.add(Candidate(article.id, story_id, article.fingerprint, sort_date, source.id))
-            texts[article.id] = article.text
         storage.record_attempt(
             source.id, now, result.cache, error_text, next_due(source, now, failures)
         )

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from .clean import clean_many
 from .config import Config
-from .dedupe.assign import StoryIndex
-from .pipeline import learn_settings, make_article, pack_of
+from .dedupe.assign import Side
+from .pipeline import learn_settings, make_article, make_index, pack_of
 from .publish.atom import publish_topics
 from .publish.select import select_stories
 from .storage import Candidate, Storage
@@ -91,7 +91,11 @@ def rebuild(
     before = _snapshot(config, work)
     old_story = work.story_assignment()
 
+    # Re-form stories exactly as a fresh run would: source by source in config order,
+    # each source's items oldest first, against the articles of the sources before it.
     rows: list[tuple[RawItem, Article, datetime]] = []
+    prior: list[tuple[Candidate, Side]] = []
+    clusters: dict[str, list[str]] = {}
     for source in config.sources:
         stored = work.raw_items(source.id)
         cleaned = clean_many(
@@ -100,26 +104,24 @@ def rebuild(
             learn_settings(config, source),
             on_error=lambda raw, exc: log.error("rebuild: %s: could not clean: %s", raw.key, exc),
         )
-        rows += [
+        batch = [
             (raw, make_article(raw, c, source), seen)
             for (raw, seen), c in zip(stored, cleaned, strict=True)
             if c is not None
         ]
-    rows.sort(key=lambda r: ((r[1].published or r[2]).isoformat(), r[1].id))
-
-    index = StoryIndex(
-        config.dedupe.threshold, config.dedupe.min_overlap, timedelta(seconds=config.dedupe.window)
-    )
-    texts = {article.id: article.text for _, article, _ in rows}
-    clusters: dict[str, list[str]] = {}
-    for _, article, seen in rows:
-        when = article.published or seen
-        match = index.match(
-            article.fingerprint, when, article.text, texts.__getitem__, exclude=article.id
-        )
-        cluster = match.story_id if match else article.id
-        clusters.setdefault(cluster, []).append(article.id)
-        index.add(Candidate(article.id, cluster, article.fingerprint, when, article.source_id))
+        batch.sort(key=lambda r: ((r[1].published or r[2]).isoformat(), r[1].id))
+        index, sides = make_index(config, prior, [a for _, a, _ in batch], now)
+        for _, article, seen in batch:
+            when = article.published or seen
+            match = index.match(
+                article.fingerprint, when, sides[article.id], sides.__getitem__, exclude=article.id
+            )
+            cluster = match.story_id if match else article.id
+            clusters.setdefault(cluster, []).append(article.id)
+            candidate = Candidate(article.id, cluster, article.fingerprint, when, source.id)
+            index.add(candidate)
+            prior.append((candidate, sides[article.id]))
+        rows += batch
 
     story_of: dict[str, str] = {}
     taken: set[str] = set()

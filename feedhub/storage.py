@@ -95,7 +95,19 @@ def _v2(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+def _v3(db: sqlite3.Connection) -> None:
+    """Fingerprint version 2 (script-normalised): recompute every stored fingerprint."""
+    from .dedupe.fingerprint import fingerprint
+
+    rows = db.execute("SELECT id, text FROM items").fetchall()
+    for item_id, text in rows:
+        db.execute(
+            "UPDATE items SET fp = ?, fp_version = ? WHERE id = ?",
+            (to_signed(fingerprint(text)), FP_VERSION, item_id),
+        )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,9 +356,13 @@ class Storage:
         ]
         return out[:limit]
 
-    def text_of(self, item_id: str) -> str:
-        rows = self._q("SELECT text FROM items WHERE id = ?", (item_id,))
-        return str(rows[0]["text"]) if rows else ""
+    def window_texts(self, since: datetime, until: datetime) -> dict[str, tuple[str, str]]:
+        """item id → (text, title) of every item dated inside [since, until]."""
+        rows = self._q(
+            "SELECT id, text, title FROM items WHERE sort_date BETWEEN ? AND ?",
+            (format_iso(since), format_iso(until)),
+        )
+        return {r["id"]: (r["text"], r["title"]) for r in rows}
 
     def story_of(self, item_id: str) -> str | None:
         rows = self._q("SELECT story_id FROM items WHERE id = ?", (item_id,))

@@ -11,7 +11,8 @@ from simhash import Simhash
 
 from feedhub.collect.feeds import parse_feed
 from feedhub.collect.local import read_article
-from feedhub.dedupe.assign import StoryIndex, decide
+from feedhub.dedupe.assign import Settings, Side, StoryIndex, Vectors, decide
+from feedhub.dedupe.signals import Idf, script_normalize
 from feedhub.dedupe.fingerprint import (
     distance,
     fingerprint,
@@ -29,6 +30,11 @@ from .conftest import DATA, ROOT
 
 DEMO = ROOT / "config" / "demo"
 THRESHOLD, MIN_OVERLAP = 24, 0.7
+SETTINGS = Settings(THRESHOLD, MIN_OVERLAP, 0.55)
+
+
+def side(a: Article) -> Side:
+    return Side(a.text, a.title, a.id)
 
 
 def demo_articles() -> dict[str, Article]:
@@ -41,9 +47,14 @@ def demo_articles() -> dict[str, Article]:
     return arts
 
 
+_ARTS = demo_articles()
+# the IDF collection of the whole demo, as a run over all its sources has it
+VECTORS = Vectors(Idf(a.text for a in _ARTS.values()))
+
+
 @pytest.fixture(scope="module")
 def arts() -> dict[str, Article]:
-    return demo_articles()
+    return _ARTS
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +94,7 @@ def test_demo_duplicate_pairs_are_close_and_decided_duplicate(
     assert len(pairs) == 8
     for a, b in pairs:
         d = distance(arts[a].fingerprint, arts[b].fingerprint)
-        verdict = decide(arts[a].text, arts[b].text, d, THRESHOLD, MIN_OVERLAP)
+        verdict = decide(side(arts[a]), side(arts[b]), d, SETTINGS, VECTORS)
         assert d <= THRESHOLD, (a, b, d)
         assert verdict.duplicate, (a, b, verdict)
 
@@ -96,7 +107,7 @@ def test_demo_different_stories_are_never_duplicates(
         if a in groups and groups.get(a) == groups.get(b):
             continue
         d = distance(arts[a].fingerprint, arts[b].fingerprint)
-        verdict = decide(arts[a].text, arts[b].text, d, THRESHOLD, MIN_OVERLAP)
+        verdict = decide(side(arts[a]), side(arts[b]), d, SETTINGS, VECTORS)
         assert not verdict.duplicate, (a, b, verdict)
         checked += 1
     assert checked > 400
@@ -112,20 +123,20 @@ def test_excerpt_inside_full_text_is_a_duplicate(arts: dict[str, Article]) -> No
     full = arts["goodnews/kz3/1043562.md"].text
     excerpt = full[: len(full) // 3]
     d = distance(fingerprint(full), fingerprint(excerpt))
-    assert decide(excerpt, full, d, 64, MIN_OVERLAP).duplicate
+    assert decide(Side(excerpt), Side(full), d, Settings(64, MIN_OVERLAP)).duplicate
 
 
 # Known false-positive cases (documented in feedhub/dedupe/assign.py) ---------------
 def test_empty_texts_never_merge() -> None:
-    assert not decide("", "", 0, THRESHOLD, MIN_OVERLAP).duplicate
-    assert not decide("。。。", "！！", 0, THRESHOLD, MIN_OVERLAP).duplicate
+    assert not decide(Side(""), Side(""), 0, SETTINGS).duplicate
+    assert not decide(Side("。。。"), Side("！！"), 0, SETTINGS).duplicate
 
 
 def test_short_texts_need_near_total_overlap() -> None:
     a, b = "台风青鸾登陆云港。", "台风白鹭登陆云港。"
     d = distance(fingerprint(a), fingerprint(b))
-    assert not decide(a, b, d, 64, MIN_OVERLAP).duplicate
-    assert decide(a, a, 0, THRESHOLD, MIN_OVERLAP).duplicate
+    assert not decide(Side(a), Side(b), d, Settings(64, MIN_OVERLAP)).duplicate
+    assert decide(Side(a), Side(a), 0, SETTINGS).duplicate
 
 
 def test_shared_outlet_template_does_not_merge_two_stories(arts: dict[str, Article]) -> None:
@@ -133,13 +144,48 @@ def test_shared_outlet_template_does_not_merge_two_stories(arts: dict[str, Artic
     a = DEMO / "goodnews/dawn1/618203.md"
     b = DEMO / "goodnews/dawn1/618207.md"
     raw_a, raw_b = a.read_text(encoding="utf-8"), b.read_text(encoding="utf-8")
-    raw_overlap = decide(raw_a, raw_b, 0, THRESHOLD, MIN_OVERLAP).overlap
+    raw_overlap = decide(Side(raw_a), Side(raw_b), 0, SETTINGS).overlap
     ca, cb = arts["goodnews/dawn1/618203.md"], arts["goodnews/dawn1/618207.md"]
     verdict = decide(
-        ca.text, cb.text, distance(ca.fingerprint, cb.fingerprint), THRESHOLD, MIN_OVERLAP
+        side(ca), side(cb), distance(ca.fingerprint, cb.fingerprint), SETTINGS, VECTORS
     )
     assert not verdict.duplicate
     assert verdict.overlap < raw_overlap
+
+
+def test_traditional_and_simplified_copies_match() -> None:
+    simplified = (
+        "台风青鸾今晨登陆云港市，沿海地区紧急转移四万六千人，机场取消一百三十六架次航班。" * 2
+    )
+    traditional = (
+        "颱風青鸞今晨登陸雲港市，沿海地區緊急轉移四萬六千人，機場取消一百三十六架次航班。" * 2
+    )
+    assert script_normalize(traditional) == script_normalize(simplified)
+    assert fingerprint(traditional) == fingerprint(simplified)
+    assert decide(Side(traditional), Side(simplified), 0, SETTINGS).duplicate
+
+
+def test_english_texts_are_not_alike_because_the_collection_is_chinese() -> None:
+    """IDF per script: in a Chinese collection common English words must not look rare."""
+    chinese = [a.text for k, a in _ARTS.items() if not k.startswith("feeds/")] * 3
+    english = [a for k, a in _ARTS.items() if k.startswith("feeds/")]
+    vectors = Vectors(Idf(chinese + [a.text for a in english]))
+    a, b = english[0], next(e for e in english[1:] if e.title != english[0].title)
+    # too few English documents for a word IDF: only shared numbers can count
+    verdict = decide(side(a), side(b), 0, SETTINGS, vectors)
+    assert not verdict.duplicate
+    assert verdict.cosine is None or verdict.cosine < 0.3, verdict
+
+
+def test_rewrite_sharing_rare_terms_is_a_duplicate_by_cosine() -> None:
+    names = "罗世谦 上海市委 副书记 逝世 享年八十五岁 浙江 宁波"
+    corpus = [f"第{i}篇无关报道，讨论天气、交通与物价等日常话题，第{i}期。" * 4 for i in range(30)]
+    a = f"据报道，前{names}，曾任上海市委副书记的罗世谦因病在上海逝世，享年八十五岁。他生于浙江宁波。"
+    b = f"消息人士透露：上海市委原副书记罗世谦近日去世，终年85岁（享年八十五岁），浙江宁波人，{names}。"
+    vectors = Vectors(Idf([*corpus, a, b]))
+    verdict = decide(Side(a * 2, "", "a"), Side(b * 2, "", "b"), 10, SETTINGS, vectors)
+    assert verdict.overlap < MIN_OVERLAP
+    assert verdict.duplicate and verdict.rule.startswith("rare-term cosine"), verdict
 
 
 def test_index_respects_window_and_prefers_the_closest() -> None:
@@ -148,13 +194,13 @@ def test_index_respects_window_and_prefers_the_closest() -> None:
     t0 = datetime(2026, 11, 16, tzinfo=UTC)
     text = "云港地铁9号线今天开通运营，全长二十八公里，设站二十一座，连接机场与老城区。" * 3
     fp = fingerprint(text)
-    index = StoryIndex(THRESHOLD, MIN_OVERLAP, timedelta(days=3))
+    index = StoryIndex(SETTINGS, timedelta(days=3))
     index.add(Candidate("old", "story-old", fp, t0 - timedelta(days=10), "s"))
     index.add(Candidate("far", "story-far", fp ^ 0b1111, t0, "s"))
     index.add(Candidate("near", "story-near", fp ^ 0b1, t0, "s"))
-    match = index.match(fp, t0, text, lambda _id: text)
+    match = index.match(fp, t0, Side(text), lambda _id: Side(text))
     assert match is not None and match.story_id == "story-near"
-    assert index.match(fp, t0 + timedelta(days=20), text, lambda _id: text) is None
+    assert index.match(fp, t0 + timedelta(days=20), Side(text), lambda _id: Side(text)) is None
 
 
 def test_compare_cli_pairs_file(tmp_path: Path) -> None:

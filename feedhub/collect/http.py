@@ -84,7 +84,10 @@ def fetch(
                 return Response(304, b"", hints, cache, str(r.url))
             if r.status_code >= 400:
                 raise FetchError(
-                    source_id, f"{url}: HTTP {r.status_code} {r.reason_phrase}".rstrip()
+                    source_id,
+                    f"{url}: HTTP {r.status_code} {r.reason_phrase}".rstrip(),
+                    status=r.status_code,
+                    hints=hints,
                 )
             declared = r.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limits.max_bytes:

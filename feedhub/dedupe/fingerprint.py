@@ -15,19 +15,20 @@ compared across versions.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from simhash import Simhash
 
-FP_VERSION = 1
+from .signals import script_normalize
+
+FP_VERSION = 2  # 2: traditional Chinese folded to simplified before shingling
 SHINGLE = 3
 BITS = 64
 _KEEP = re.compile(r"[^\w]|_", re.UNICODE)
 
 
 def normalize(text: str) -> str:
-    """The character stream shingles are taken from."""
-    return _KEEP.sub("", unicodedata.normalize("NFKC", text).lower())
+    """The character stream shingles are taken from (script-normalised)."""
+    return _KEEP.sub("", script_normalize(text))
 
 
 def shingles(text: str, n: int = SHINGLE) -> list[str]:
@@ -64,7 +65,7 @@ _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff]|[^\
 
 def tokens(text: str) -> list[str]:
     """CJK ideographs one per token, other scripts by word."""
-    return _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
+    return _TOKEN.findall(script_normalize(text))
 
 
 def shingle_set(text: str, n: int = 3) -> frozenset[str]:
