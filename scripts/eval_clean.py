@@ -312,8 +312,7 @@ def clean_corpus(files: list[Path]) -> dict[Path, Output]:
     boilerplate is learned from them (rules first, then learned repeats)."""
     from feedhub.pipeline import clean_files
 
-    return {path: (article.html, article.text) for path, (article, _) in
-            clean_files(files).items()}
+    return {path: (article.html, article.text) for path, (article, _) in clean_files(files).items()}
 
 
 def page_html(path: Path) -> str:

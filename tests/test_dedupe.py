@@ -12,7 +12,6 @@ from simhash import Simhash
 from feedhub.collect.feeds import parse_feed
 from feedhub.collect.local import read_article
 from feedhub.dedupe.assign import Settings, Side, StoryIndex, Vectors, decide
-from feedhub.dedupe.signals import Idf, script_normalize
 from feedhub.dedupe.fingerprint import (
     distance,
     fingerprint,
@@ -22,6 +21,7 @@ from feedhub.dedupe.fingerprint import (
     shingles,
     to_signed,
 )
+from feedhub.dedupe.signals import Idf, script_normalize
 from feedhub.pipeline import build_article
 from feedhub.storage import Candidate
 from feedhub.types import Article
