@@ -86,6 +86,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stories(args: argparse.Namespace) -> int:
+    from .publish.atom import entry_id
+    from .publish.select import select_stories
+    from .storage import Storage
+
+    config = _load(args)
+    topics = [t for t in config.topics if args.topic in (None, t.id)]
+    if not topics:
+        raise UsageError(
+            f"no topic {args.topic!r} (topics: {', '.join(t.id for t in config.topics)})"
+        )
+    with Storage(config.storage_path) as storage:
+        for topic in topics:
+            views = select_stories(storage, topic, config.dedupe.prefer_outlets)
+            print(f"topic {topic.id}: {len(views)} stories")
+            for v in views:
+                copies = (v.representative, *v.others)
+                print(f"  {entry_id(v.id)}  {format_iso(v.published)}  {v.representative.title}")
+                for a in copies:
+                    mark = "*" if a is v.representative else " "
+                    print(f"    {mark} {a.outlet or '?'} [{a.source_id}] {a.link or a.key}")
+    return 0
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from .rebuild import rebuild
     from .storage import Storage
@@ -240,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"config file (default: {DEFAULT_CONFIG})",
     )
     common.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    common.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="log lines as text (default) or JSON objects, one per line",
+    )
     p = argparse.ArgumentParser(
         prog="feedhub",
         description="Collect news mirrors and feeds, strip boilerplate, merge near-duplicate "
@@ -268,6 +298,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="how often to look for due sources (default 5)",
     )
     daemon.set_defaults(func=cmd_daemon)
+
+    stories = sub.add_parser(
+        "stories",
+        parents=[common],
+        help="list each topic's stories with their copies (* = representative) and outlets",
+    )
+    stories.add_argument("--topic", help="only this topic")
+    stories.set_defaults(func=cmd_stories)
 
     rebuild = sub.add_parser(
         "rebuild",
@@ -317,15 +355,18 @@ def build_parser() -> argparse.ArgumentParser:
         "prints one JSON object per line, in input order",
     )
     compare.set_defaults(func=cmd_compare)
+    from .commands import add_commands
+
+    add_commands(sub, common)  # serve, daemon --serve, sources, config-schema, import-opml
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .commands import log_level
+    from .logs import setup_logging
+
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.ERROR,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(args.log_format, log_level(args))
     try:
         code: int = args.func(args)
         return code

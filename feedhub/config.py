@@ -161,6 +161,9 @@ class DedupeConfig(_Strict):
     threshold: int = Field(default=24, ge=0, le=64)
     min_overlap: float = Field(default=0.7, gt=0, le=1)
     min_cosine: float = Field(default=0.55, gt=0, le=1)
+    # Which copy represents a story: the first outlet of this list that has one,
+    # else the most complete text, else the earliest.
+    prefer_outlets: tuple[str, ...] = ()
     window: float = 3 * 86400.0
 
     @field_validator("window", mode="before")
@@ -185,10 +188,36 @@ class FetchConfig(_Strict):
     user_agent: str | None = None
 
 
+class ScheduleConfig(_Strict):
+    """How the daemon polls: concurrency limits, backoff and HTTP-hint caps."""
+
+    workers: int = Field(default=4, ge=1, le=64)  # sources collected at once
+    per_host: int = Field(default=2, ge=1, le=16)  # at once on one host
+    max_backoff: float = 86400.0  # error backoff and Retry-After never wait longer
+    max_cache_delay: float = 6 * 3600.0  # Cache-Control/Expires push next_due at most this far
+    unhealthy_after: int = Field(default=5, ge=1, le=1000)  # consecutive failures
+
+    @field_validator("max_backoff", "max_cache_delay", mode="before")
+    @classmethod
+    def _durations(cls, v: object) -> float:
+        return parse_duration(v)
+
+
+class ServeConfig(_Strict):
+    """Defaults for ``feedhub serve`` / ``daemon --serve`` (the flags override them)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+
+
 class Config(_Strict):
     storage: str = "var/feedhub.sqlite"
     output_dir: str = "var/feeds"
     base_url: str = "http://localhost:8080/"
+    json_feed: bool = False  # also write <topic>.json (JSON Feed 1.1)
+    websub_hub: str | None = None  # WebSub hub: rel="hub" link, pinged after each rewrite
+    schedule: ScheduleConfig = ScheduleConfig()
+    serve: ServeConfig = ServeConfig()
     fetch: FetchConfig = FetchConfig()
     dedupe: DedupeConfig = DedupeConfig()
     learn: LearnConfig = LearnConfig()
@@ -196,6 +225,15 @@ class Config(_Strict):
     topics: tuple[TopicConfig, ...] = Field(min_length=1)
     # Directory the relative paths above are resolved against; set by load_config.
     root: str = "."
+
+    @field_validator("websub_hub")
+    @classmethod
+    def _hub(cls, v: str | None) -> str | None:
+        if v is not None:
+            parts = urlsplit(v)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError("not an http(s) URL")
+        return v
 
     def resolve(self, path: str) -> Path:
         p = Path(path).expanduser()

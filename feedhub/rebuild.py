@@ -64,7 +64,7 @@ def _snapshot(config: Config, storage: Storage) -> dict[str, Snapshot]:
                 frozenset([v.representative.id, *(o.id for o in v.others)]),
                 v.representative.html,
             )
-            for v in select_stories(storage, topic)
+            for v in select_stories(storage, topic, config.dedupe.prefer_outlets)
         }
     return shots
 

@@ -97,6 +97,8 @@ def render_atom(config: Config, topic: TopicConfig, stories: list[StoryView]) ->
     fg.generator("feedhub", version=__version__, uri="https://github.com/feedhub/feedhub")
     fg.link(href=urljoin(config.base_url, f"{topic.id}.atom"), rel="self")
     fg.link(href=config.base_url, rel="alternate")
+    if config.websub_hub:
+        fg.link(href=config.websub_hub, rel="hub")
     fg.updated(max((s.updated for s in stories if s.updated), default=EPOCH))
     # feedgen prepends entries; add oldest first so the newest comes out on top.
     for story in reversed(stories):
@@ -163,8 +165,23 @@ def publish_topics(
     """Render and write each topic; returns (written, unchanged) paths."""
     written: list[Path] = []
     unchanged: list[Path] = []
+    rewritten: list[str] = []  # public URLs to ping the WebSub hub about
     for topic in topics:
         path = config.output_path / f"{topic.id}.atom"
-        data = render_atom(config, topic, select_stories(storage, topic))
-        (written if write_atomic(path, data) else unchanged).append(path)
+        stories = select_stories(storage, topic, config.dedupe.prefer_outlets)
+        data = render_atom(config, topic, stories)
+        changed = write_atomic(path, data)
+        (written if changed else unchanged).append(path)
+        if changed:
+            rewritten.append(urljoin(config.base_url, path.name))
+        if config.json_feed:
+            from .jsonfeed import render_json_feed
+
+            json_path = path.with_suffix(".json")
+            if write_atomic(json_path, render_json_feed(config, topic, stories)):
+                rewritten.append(urljoin(config.base_url, json_path.name))
+    if config.websub_hub and rewritten:
+        from .websub import ping_hub
+
+        ping_hub(config.websub_hub, rewritten, timeout=min(config.fetch.timeout, 10.0))
     return written, unchanged

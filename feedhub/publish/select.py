@@ -25,26 +25,45 @@ def wanted(topic: TopicConfig, article: Article) -> bool:
     return topic.exclude.is_empty() or not _matches(topic.exclude, article)
 
 
-def select_stories(storage: Storage, topic: TopicConfig) -> list[StoryView]:
+def representative(
+    members: list[tuple[Article, datetime]], prefer: tuple[str, ...] = ()
+) -> tuple[Article, datetime]:
+    """The copy that represents a story: the first outlet in ``prefer`` that has a
+    copy, else the most complete text (longest), else the earliest, then lowest id.
+    The entry id is the story's, so changing the representative never makes a
+    reader see a new entry."""
+    rank = {o.casefold(): i for i, o in enumerate(prefer)}
+
+    def key(m: tuple[Article, datetime]) -> tuple[int, int, str, str]:
+        a, seen = m
+        outlet = rank.get((a.outlet or "").casefold(), len(rank))
+        return (outlet, -len(a.text), (a.published or seen).isoformat(), a.id)
+
+    return min(members, key=key)
+
+
+def select_stories(
+    storage: Storage, topic: TopicConfig, prefer: tuple[str, ...] = ()
+) -> list[StoryView]:
     """The topic's newest ``max_entries`` stories.
 
     A story belongs to the topic when one of its copies comes from the topic's
-    sources and passes the include/exclude rules.  Its representative is its
-    oldest copy (then lowest id): stable, so entries do not flip between runs.
+    sources and passes the include/exclude rules; see :func:`representative`
+    for which copy stands for it.
     """
     views: list[StoryView] = []
     for story_id, members in storage.story_members(topic.sources).items():
         if not any(a.source_id in topic.sources and wanted(topic, a) for a, _ in members):
             continue
-        rep, rep_seen = members[0]
-        others = tuple(a for a, _ in members[1:])
+        rep, _ = representative(members, prefer)
+        others = tuple(a for a, _ in members if a.id != rep.id)
         stamps: list[datetime] = [a.updated or a.published or seen for a, seen in members]
         views.append(
             StoryView(
                 id=story_id,
                 representative=rep,
                 others=others,
-                published=rep.published or rep_seen,
+                published=min((a.published or seen) for a, seen in members),
                 updated=max(stamps),
             )
         )
