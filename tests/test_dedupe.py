@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from simhash import Simhash
 
 from feedhub.collect.feeds import parse_feed
@@ -17,6 +19,7 @@ from feedhub.dedupe.fingerprint import (
     fingerprint,
     from_signed,
     normalize,
+    reference_fingerprint,
     shingle_set,
     shingles,
     to_signed,
@@ -231,3 +234,14 @@ def test_compare_cli_pairs_file(tmp_path: Path) -> None:
         timeout=120,
     ).stdout
     assert json.loads(single)["distance"] == rows[0]["distance"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from("台风登陆云港市机场取消航班 the storm hit coast 0123,。"),
+        max_size=400,
+    )
+)
+def test_fast_fingerprint_is_bit_identical_to_the_simhash_package(text: str) -> None:
+    assert fingerprint(text) == reference_fingerprint(text)
