@@ -28,18 +28,19 @@ The trade-off, and when the class scans instead
 A bucket holds about ``n / 2**d`` rows (``d`` directory bits, see below).  With four 16-bit
 blocks, ``k = 3`` reads four buckets (~60 candidates at ``n = 1M``); ``k = 6`` needs 52
 needles and ~800 candidates; ``k = 12`` 1,108 needles and ~17,000 candidates.  The
-textbook alternative for larger ``k``, ``b = k + 1`` blocks, gets worse fast: ``k = 24``
-would mean 25 blocks of 2–3 bits where every probe returns a sixth of the data.  Near
-feedhub's candidate filter ``k = 24`` (37 % of the bits) *no* table beats reading
-everything: about half of ``n`` would be candidates, each a random memory access instead
-of a sequential one.
+textbook alternative for larger ``k``, ``b = k + 1`` blocks (``blocks=k + 1``), gets worse
+fast: ``k = 24`` would mean 25 blocks of 2–3 bits where every probe returns a sixth of the
+data.  Near feedhub's candidate filter ``k = 24`` (37 % of the bits) *no* table beats
+reading everything: about half of ``n`` would be candidates, each a random memory access
+instead of a sequential one.
 
 So every query is costed (``_NS_*`` constants, measured with numpy 2 on one core by
-``bench/index.py``): ``needles * _NS_NEEDLE + candidates * _NS_CANDIDATE`` against a
-vectorised scan, ``n * _NS_SCAN`` (``xor`` + ``bitwise_count`` over the whole array: ~1 ms
-per million fingerprints, microseconds for a typical news window).  The estimate decides
-before the lookups, the actual bucket sizes after them; both paths are exact.
-``strategy(k)`` says which one a query would take; ``blocks=0`` keeps no tables at all.
+``bench/index.py``): ``needles * _NS_NEEDLE + candidates * _NS_CANDIDATE`` (plus fixed
+per-call costs) against a vectorised scan, ``n * _NS_SCAN`` (``xor`` + ``bitwise_count``
+over the whole array: ~1 ms per million fingerprints, microseconds for a typical news
+window).  The estimate decides before the lookups, the actual bucket sizes after them;
+both paths are exact.  ``strategy(k)`` says which one a query would take; ``blocks=0``
+keeps no tables at all.
 
 Table layout
 ------------
@@ -58,8 +59,8 @@ and the ``b`` tables are one bucket-sorted row array with a directory (CSR layou
   lookup is two array reads (``offsets[t, v]``, ``offsets[t, v + 1]``) and all needles of
   a query are answered by one fancy-indexing call: no keys are stored, no binary search.
 
-``d = clamp(bit_length(n) - 2, 4, block width)`` (16 for ``b = 4`` from ``n ≈ 2**17``):
-buckets of 2–8 rows while the directory stays at most a quarter of ``n`` per table.
+``d = clamp(bit_length(n) - 2, 4, block width)`` (16 for ``b = 4`` from ``n = 2**17``):
+buckets of 2–4 rows on average while a table's directory has at most ``n / 2`` entries.
 Matching on fewer bits than the block only adds candidates, never loses one (a row equal
 on the block, or within ``r`` bits of it, is so on its top ``d`` bits too).  When ``n``
 doubles (or quarters) ``d`` changes and the tables are rebuilt.
