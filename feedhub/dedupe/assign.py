@@ -52,7 +52,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..storage import Candidate
-from .fingerprint import containment, distance, normalize, shingle_set
+from .fingerprint import containment, normalize, shingle_set
+from .index import FingerprintIndex
 from .signals import Idf, cosine, title_similarity
 
 MIN_CHARS = 60
@@ -162,16 +163,20 @@ class Match:
 
 @dataclass
 class StoryIndex:
-    """Candidates inside the time window.  A linear scan is exact and, at the size of
-    one window of news, cheap; :mod:`feedhub.dedupe.index` is the banded index for
-    large windows."""
+    """Candidates inside the time window, found through a :class:`FingerprintIndex`
+    (exact: bucket tables for small distances, a vectorised scan for the generous
+    candidate distance feedhub uses) and verified by :func:`decide`."""
 
     settings: Settings
     window: timedelta
     vectors: Vectors = field(default_factory=lambda: Vectors(None))
     entries: list[Candidate] = field(default_factory=list)
+    _index: FingerprintIndex | None = None
 
     def add(self, candidate: Candidate) -> None:
+        if self._index is None:
+            self._index = FingerprintIndex(self.settings.threshold)
+        self._index.add(candidate.fp, len(self.entries), int(candidate.sort_date.timestamp()))
         self.entries.append(candidate)
 
     def match(
@@ -183,14 +188,17 @@ class StoryIndex:
         exclude: str | None = None,
     ) -> Match | None:
         """The closest verified candidate (distance, then date, then id: deterministic)."""
+        if self._index is None:
+            return None
+        ts, span = int(when.timestamp()), int(self.window.total_seconds())
+        hits = self._index.query(fp, self.settings.threshold, ts_min=ts - span, ts_max=ts + span)
         near = sorted(
-            (distance(fp, c.fp), c.sort_date, c.item_id, c.story_id)
-            for c in self.entries
-            if c.item_id != exclude and abs(c.sort_date - when) <= self.window
+            (d, c.sort_date, c.item_id, c.story_id)
+            for row, d in hits
+            if (c := self.entries[row]).item_id != exclude
+            and abs(c.sort_date - when) <= self.window
         )
         for d, _, item_id, story_id in near:
-            if d > self.settings.threshold:
-                break
             verdict = decide(side, side_of(item_id), d, self.settings, self.vectors)
             if verdict.duplicate:
                 return Match(story_id, item_id, verdict)
