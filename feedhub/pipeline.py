@@ -28,7 +28,7 @@ import httpx
 from .clean import LearnSettings, RulePack, clean, clean_many, group_of, pack_for
 from .collect import CollectResult
 from .collect.feeds import collect_feed
-from .collect.http import USER_AGENT, Limits
+from .collect.http import USER_AGENT, Limits, make_client
 from .collect.local import collect_local, host_of, read_article
 from .config import Config, DedupeConfig, SourceConfig
 from .dedupe.assign import Settings, Side, StoryIndex, Vectors
@@ -322,21 +322,31 @@ def run_once(
     """Collect the given (default: all) sources, then rewrite the topics they feed."""
     run = RunSummary()
     changed: set[str] = set()
-    for source in sources if sources is not None else list(config.sources):
-        if stop and stop():
-            break
-        try:
-            result = collect_source(source, config, storage, client)
-        except SourceError as exc:
-            result = CollectResult(source.id, errors=(exc,))
-        summary = store_result(result, source, config, storage, now)
-        for err in summary.errors:
-            log.warning("source_error", extra={"source": source.id, "error": err})
-        if summary.new or summary.updated:
-            changed.add(source.id)
-        run.sources.append(summary)
-        if on_source:
-            on_source(summary)
+    todo = sources if sources is not None else list(config.sources)
+    # One client for the whole run: building one loads the CA bundle (about 20 ms),
+    # which would otherwise dominate polling feeds that answer 304.
+    own_client = client is None and any(s.kind == "feed" for s in todo)
+    if own_client:
+        client = make_client(limits_of(config))
+    try:
+        for source in todo:
+            if stop and stop():
+                break
+            try:
+                result = collect_source(source, config, storage, client)
+            except SourceError as exc:
+                result = CollectResult(source.id, errors=(exc,))
+            summary = store_result(result, source, config, storage, now)
+            for err in summary.errors:
+                log.warning("source_error", extra={"source": source.id, "error": err})
+            if summary.new or summary.updated:
+                changed.add(source.id)
+            run.sources.append(summary)
+            if on_source:
+                on_source(summary)
+    finally:
+        if own_client and client is not None:
+            client.close()
     topics = [
         t
         for t in config.topics
