@@ -27,6 +27,10 @@ DEFAULT_CONFIG = Path("config/feedhub.yaml")
 _ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+# Ten years: longer than any sensible interval or window, short enough that date arithmetic
+# with it (now + interval, published ± window) stays inside the datetime range.
+MAX_DURATION = 3650 * 86400.0
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 def parse_duration(value: object) -> float:
@@ -40,9 +44,18 @@ def parse_duration(value: object) -> float:
         if not m:
             raise ValueError(f"not a duration: {value!r} (use e.g. 90s, 15m, 2h, 3d)")
         seconds = float(m.group(1)) * _UNITS[m.group(2)]
-    if seconds <= 0:
+    if not seconds > 0:  # also NaN
         raise ValueError("must be positive")
+    if seconds > MAX_DURATION:
+        raise ValueError("too long (at most 3650d)")
     return seconds
+
+
+def _no_control(v: str | None) -> str | None:
+    """Paths and URLs: a NUL would only fail later, deep inside os/sqlite3/lxml."""
+    if v is not None and _CONTROL.search(v):
+        raise ValueError("contains a control character")
+    return v
 
 
 class _Strict(BaseModel):
@@ -65,7 +78,7 @@ class RulesConfig(_Strict):
         for i, pattern in enumerate(v):
             try:
                 re.compile(pattern)
-            except re.error as exc:
+            except (re.error, RecursionError, OverflowError) as exc:
                 raise ValueError(f"[{i}] not a regular expression: {exc}") from None
         return v
 
@@ -100,11 +113,17 @@ class SourceConfig(_Strict):
     def _interval(cls, v: object) -> float:
         return parse_duration(v)
 
+    @field_validator("path", "glob")
+    @classmethod
+    def _path(cls, v: str | None) -> str | None:
+        return _no_control(v)
+
     @field_validator("url")
     @classmethod
     def _url(cls, v: str | None) -> str | None:
         if v is None:
             return v
+        _no_control(v)
         parts = urlsplit(v)
         if parts.scheme in ("http", "https") and parts.netloc:
             return v
@@ -140,7 +159,7 @@ class FilterConfig(_Strict):
         for i, pattern in enumerate(v):
             try:
                 re.compile(pattern)
-            except re.error as exc:
+            except (re.error, RecursionError, OverflowError) as exc:
                 raise ValueError(f"[{i}] not a regular expression: {exc}") from None
         return v
 
@@ -186,6 +205,9 @@ class FetchConfig(_Strict):
     max_bytes: int = Field(default=10_000_000, ge=1024)
     max_redirects: int = Field(default=5, ge=0, le=20)
     user_agent: str | None = None
+    # false: refuse URLs (and redirect hops) whose host resolves to a loopback, private,
+    # link-local or reserved address (SSRF guard for untrusted feed lists)
+    allow_private: bool = True
 
 
 class ScheduleConfig(_Strict):
@@ -225,6 +247,12 @@ class Config(_Strict):
     topics: tuple[TopicConfig, ...] = Field(min_length=1)
     # Directory the relative paths above are resolved against; set by load_config.
     root: str = "."
+
+    @field_validator("storage", "output_dir", "base_url")
+    @classmethod
+    def _paths(cls, v: str) -> str:
+        _no_control(v)
+        return v
 
     @field_validator("websub_hub")
     @classmethod
@@ -350,6 +378,8 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(str(p), ["(file): not UTF-8 text"]) from None
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError(str(p), ["(file): not valid YAML: nested too deeply"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"

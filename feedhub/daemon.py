@@ -4,21 +4,16 @@ One interval job (``tick``, coalesced, at most one instance) asks storage which
 sources are due (``next_due`` lives in the database, not in per-source jobs),
 runs them and rewrites the topics they feed.  A restart therefore resumes
 where it was.  SIGTERM/SIGINT set a stop flag that the tick checks between
-sources: the current source's transaction finishes, then the process exits 0.
+sources: the sources being fetched finish and are stored, then the process
+exits 0.  ``--serve`` also serves the feeds over HTTP from the same process.
 """
 
 from __future__ import annotations
 
 import logging
-import signal
-import threading
-from datetime import UTC, datetime
-from types import FrameType
-
-from apscheduler.schedulers.background import BackgroundScheduler
+from datetime import datetime
 
 from .config import Config, SourceConfig
-from .pipeline import run_once
 from .storage import Storage
 
 log = logging.getLogger("feedhub.daemon")
@@ -34,44 +29,14 @@ def due_sources(config: Config, storage: Storage, now: datetime) -> list[SourceC
     return due
 
 
-def run_daemon(config: Config, tick_seconds: float = TICK_SECONDS) -> int:
-    stop = threading.Event()
-    storage = Storage(config.storage_path)
-    lock = threading.Lock()
+def run_daemon(
+    config: Config, tick_seconds: float = TICK_SECONDS, serve: tuple[str, int] | None = None
+) -> int:
+    """Run until SIGTERM/SIGINT (exit 0); with ``serve=(host, port)`` also serve the feeds.
 
-    def tick() -> None:
-        with lock:
-            now = datetime.now(UTC)
-            sources = due_sources(config, storage, now)
-            if not sources or stop.is_set():
-                return
-            summary = run_once(config, storage, now, sources=sources, stop=stop.is_set)
-            for s in summary.sources:
-                print(s.line(), flush=True)
-            for path in summary.written:
-                print(f"wrote {path}", flush=True)
+    The tick itself (thread pool, per-host limits, HTTP scheduling hints) lives in
+    :mod:`feedhub.tick`, the process around it in :mod:`feedhub.service`.
+    """
+    from .service import run_service
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("stopping on signal %s", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-    scheduler = BackgroundScheduler(timezone=UTC)
-    scheduler.add_job(
-        tick,
-        "interval",
-        seconds=tick_seconds,
-        coalesce=True,
-        max_instances=1,
-        next_run_time=datetime.now(UTC),
-    )
-    scheduler.start()
-    print(
-        f"feedhub daemon: {len(config.sources)} sources, tick every {tick_seconds:g}s", flush=True
-    )
-    stop.wait()
-    scheduler.shutdown(wait=True)
-    storage.close()
-    return 0
+    return run_service(config, tick_seconds, serve)

@@ -22,18 +22,21 @@ def parse_date(value: object) -> datetime | None:
     """Parse a front-matter or feed date: datetime, date, ISO 8601 or RFC 2822 text."""
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
-        return to_utc(value)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    try:  # OverflowError: 0001-01-01T00:00+01:00 and the like have no UTC equivalent
+        if isinstance(value, datetime):
+            return to_utc(value)
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    except OverflowError:
+        return None
     text = str(value).strip()
     try:
         return to_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except ValueError:
+    except (ValueError, OverflowError):
         pass
     try:
         return to_utc(parsedate_to_datetime(text))
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 

@@ -47,7 +47,7 @@ class TextFormatter(logging.Formatter):
         ctx.pop("event", None)
         line = f"{_iso(record.created)} {record.levelname} {record.name}: {record.getMessage()}"
         if ctx:
-            line += " " + " ".join(f"{k}={_plain(v)}" for k, v in ctx.items())
+            line += " " + " ".join(f"{k}={_plain(v)}" for k, v in ctx.items() if v is not None)
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
@@ -71,15 +71,20 @@ class JSONFormatter(logging.Formatter):
         return json.dumps(out, default=str, ensure_ascii=False)
 
 
+class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
+    """feedhub's own handler (so a second setup replaces it and nothing else)."""
+
+
 def setup_logging(
     fmt: str = "text", level: int = logging.ERROR, stream: TextIO | None = None
 ) -> None:
     """Replace the root handlers with one that writes ``fmt`` lines to ``stream`` (stderr)."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = _Handler(stream or sys.stderr)
     handler.setFormatter(JSONFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if isinstance(old, _Handler):  # ours from an earlier call; leave others' handlers
+            root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
     # uvicorn's own startup chatter is noise next to our events; keep its warnings

@@ -153,8 +153,10 @@ def storage_families(config: Config, db: sqlite3.Connection, now: datetime) -> l
         count = int(row["error_count"]) if row is not None else 0
         consecutive.add(count, source=sid)
         unhealthy.add(1 if count >= threshold else 0, source=sid)
-        attempts.add(int(row["attempts_total"]) if "attempts_total" in keys else 0, source=sid)
-        errors.add(int(row["errors_total"]) if "errors_total" in keys else 0, source=sid)
+        tries = int(row["attempts_total"]) if row is not None and "attempts_total" in keys else 0
+        fails = int(row["errors_total"]) if row is not None and "errors_total" in keys else 0
+        attempts.add(tries, source=sid)
+        errors.add(fails, source=sid)
     return [
         items,
         stories,

@@ -20,8 +20,9 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -86,12 +87,26 @@ def limits_of(config: Config) -> Limits:
         max_bytes=f.max_bytes,
         max_redirects=f.max_redirects,
         user_agent=f.user_agent or USER_AGENT,
+        allow_private=f.allow_private,
     )
+
+
+def web_link(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) URL, else None: a feed's ``javascript:``,
+    ``data:`` or ``file:`` "link" must never become an entry link or an href."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def make_article(raw: RawItem, c: Cleaned, source: SourceConfig | None = None) -> Article:
     """Combine a raw item and its cleaned content into a fingerprinted article."""
-    link = raw.link or c.link
+    link = web_link(raw.link) or web_link(c.link)
     own_outlet = source.outlet if source and source.outlet else None
     outlet = own_outlet or raw.outlet or c.outlet or host_of(link)
     return Article(
@@ -217,6 +232,19 @@ def dedupe_settings_of(d: DedupeConfig) -> Settings:
     return Settings(threshold=d.threshold, min_overlap=d.min_overlap, min_cosine=d.min_cosine)
 
 
+_FIRST = datetime.min.replace(tzinfo=UTC)
+_LAST = datetime.max.replace(tzinfo=UTC)
+
+
+def span(dates: list[datetime], window: timedelta) -> tuple[datetime, datetime]:
+    """[earliest - window, latest + window], saturating at the ends of the datetime range
+    (feeds do date items 0001-01-01, Go's zero time, or 9999-12-31)."""
+    first, last = min(dates), max(dates)
+    since = first - window if first - _FIRST > window else _FIRST
+    until = last + window if _LAST - last > window else _LAST
+    return since, until
+
+
 def make_index(
     config: Config, prior: list[tuple[Candidate, Side]], batch: list[Article], now: datetime
 ) -> tuple[StoryIndex, dict[str, Side]]:
@@ -224,7 +252,7 @@ def make_index(
     candidates, and the IDF collection (those plus the batch) for the cosine signal."""
     window = timedelta(seconds=config.dedupe.window)
     dates = [a.published or now for a in batch] or [now]
-    since, until = min(dates) - window, max(dates) + window
+    since, until = span(dates, window)
     prior = [(c, s) for c, s in prior if since <= c.sort_date <= until]
     sides = {c.item_id: s for c, s in prior}
     sides.update((a.id, Side(a.text, a.title, a.id)) for a in batch)
@@ -268,7 +296,7 @@ def store_result(
     prior: list[tuple[Candidate, Side]] = []
     if articles:
         dates = [a.published or now for _, a in articles]
-        since, until = min(dates) - window, max(dates) + window
+        since, until = span(dates, window)
         stored = storage.window_texts(since, until)
         prior = [
             (c, Side(*stored[c.item_id], c.item_id))
@@ -304,7 +332,12 @@ def store_result(
             storage.put_item(article, raw, story_id, now, sort_date)
             index.add(Candidate(article.id, story_id, article.fingerprint, sort_date, source.id))
         storage.record_attempt(
-            source.id, now, result.cache, error_text, next_due(source, now, failures)
+            source.id,
+            now,
+            result.cache,
+            error_text,
+            next_due(source, now, failures),
+            failed=failures > 0,
         )
     return summary
 

@@ -108,7 +108,7 @@ def backoff(interval: float, failures: int, cap: float) -> timedelta:
     base = timedelta(seconds=interval)
     if failures <= 0:
         return base
-    return min(base * (2 ** min(failures, 30)), max(timedelta(seconds=cap), base))
+    return min(base * int(2 ** min(failures, 30)), max(timedelta(seconds=cap), base))
 
 
 def plan(

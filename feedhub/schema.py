@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import DURATION_PATTERN, Config, duration_fields
+from .config import _DURATION, Config
+
+# model name in $defs ("Config" for the top level) → its duration fields
+DURATIONS = {
+    "SourceConfig": ("interval",),
+    "DedupeConfig": ("window",),
+    "ScheduleConfig": ("max_backoff", "max_cache_delay"),
+}
 
 
 def config_schema() -> dict[str, Any]:
@@ -20,7 +27,7 @@ def config_schema() -> dict[str, Any]:
         schema["required"] = [r for r in schema["required"] if r != "root"]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     defs = schema.get("$defs", {})
-    for model, names in duration_fields().items():
+    for model, names in DURATIONS.items():
         target = schema if model == "Config" else defs.get(model)
         if not target:
             continue
@@ -33,7 +40,7 @@ def config_schema() -> dict[str, Any]:
                 **extra,
                 "anyOf": [
                     {"type": "number", "exclusiveMinimum": 0},
-                    {"type": "string", "pattern": DURATION_PATTERN},
+                    {"type": "string", "pattern": _DURATION.pattern},
                 ],
             }
     return schema

@@ -16,23 +16,35 @@ import time
 from types import FrameType
 
 from .config import Config
+from .errors import FeedhubError
 from .web import App
 
 log = logging.getLogger("feedhub.serve")
 
 
+class ServeError(FeedhubError):
+    """The HTTP server could not listen."""
+
+
 def bind(host: str, port: int) -> socket.socket:
-    family, kind, proto, _, addr = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
-    sock = socket.socket(family, kind, proto)
+    """A TCP socket bound to ``host:port``.
+
+    Raises:
+        ServeError: the address cannot be resolved or bound (in use, no permission).
+    """
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {host}:{port}: {exc}") from None
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(addr)
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
-    sock.set_inheritable(True)
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     return sock
 
 

@@ -36,10 +36,11 @@ def stale_after(config: Config, tick_seconds: float) -> float:
 
 
 def run_service(config: Config, tick_seconds: float, serve: tuple[str, int] | None = None) -> int:
+    heartbeat = Heartbeat(stale_after(config, tick_seconds))
+    web = WebServer(App(config, heartbeat), *serve) if serve is not None else None  # binds
     stop = threading.Event()
     install_stop_handlers(stop)
     storage = Storage(config.storage_path)
-    heartbeat = Heartbeat(stale_after(config, tick_seconds))
     ticker = Ticker(config, storage, heartbeat, stop=stop.is_set)
     lock = threading.Lock()
 
@@ -47,9 +48,7 @@ def run_service(config: Config, tick_seconds: float, serve: tuple[str, int] | No
         with lock:
             ticker.tick()
 
-    web = None
-    if serve is not None:
-        web = WebServer(App(config, heartbeat), *serve)
+    if web is not None:
         web.start()
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(

@@ -107,7 +107,20 @@ def _v3(db: sqlite3.Connection) -> None:
         )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+def _v4(db: sqlite3.Connection) -> None:
+    """Scheduling: attempt/error counters (for /metrics), last HTTP status, why next_due."""
+    _script(
+        db,
+        """
+        ALTER TABLE sources ADD COLUMN attempts_total INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sources ADD COLUMN errors_total INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sources ADD COLUMN last_status INTEGER;
+        ALTER TABLE sources ADD COLUMN due_reason TEXT
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +133,10 @@ class SourceState:
     error_count: int = 0
     next_due: datetime | None = None
     items: int = 0
+    attempts_total: int = 0
+    errors_total: int = 0
+    last_status: int | None = None
+    due_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +303,10 @@ class Storage:
             error_count=r["error_count"],
             next_due=parse_date(r["next_due"]),
             items=r["n"],
+            attempts_total=r["attempts_total"],
+            errors_total=r["errors_total"],
+            last_status=r["last_status"],
+            due_reason=r["due_reason"],
         )
 
     def record_attempt(
@@ -295,19 +316,31 @@ class Storage:
         cache: HTTPCache,
         error: str | None,
         next_due: datetime | None,
+        failed: bool | None = None,
     ) -> None:
-        """Store the outcome of one collection (call inside the source's transaction)."""
+        """Store the outcome of one collection (call inside the source's transaction).
+
+        ``error`` is the text to show (it may name one bad file of a folder that was
+        otherwise read); ``failed`` says whether the attempt as a whole failed, which is
+        what the consecutive-error count, backoff and health go by.  It defaults to
+        "there is an error text".
+        """
+        failed = error is not None if failed is None else failed
         self._q(
             """INSERT INTO sources (id, etag, last_modified, last_attempt, last_success,
-                                    last_error, error_count, next_due)
-               VALUES (:id, :etag, :lm, :now, CASE WHEN :err IS NULL THEN :now END, :err,
-                       CASE WHEN :err IS NULL THEN 0 ELSE 1 END, :due)
+                                    last_error, error_count, next_due, attempts_total,
+                                    errors_total, last_status, due_reason)
+               VALUES (:id, :etag, :lm, :now, CASE WHEN :failed THEN NULL ELSE :now END, :err,
+                       CASE WHEN :failed THEN 1 ELSE 0 END, :due, 1,
+                       CASE WHEN :err IS NULL THEN 0 ELSE 1 END, NULL, NULL)
                ON CONFLICT(id) DO UPDATE SET
                  etag = :etag, last_modified = :lm, last_attempt = :now,
-                 last_success = CASE WHEN :err IS NULL THEN :now ELSE last_success END,
+                 last_success = CASE WHEN :failed THEN last_success ELSE :now END,
                  last_error = :err,
-                 error_count = CASE WHEN :err IS NULL THEN 0 ELSE error_count + 1 END,
-                 next_due = :due""",
+                 error_count = CASE WHEN :failed THEN error_count + 1 ELSE 0 END,
+                 next_due = :due, attempts_total = attempts_total + 1,
+                 errors_total = errors_total + CASE WHEN :err IS NULL THEN 0 ELSE 1 END,
+                 last_status = NULL, due_reason = NULL""",
             {
                 "id": source_id,
                 "etag": cache.etag,
@@ -315,7 +348,29 @@ class Storage:
                 "now": format_iso(now),
                 "err": error,
                 "due": format_iso(next_due),
+                "failed": failed,
             },
+        )
+
+    def set_schedule(
+        self, source_id: str, next_due: datetime, reason: str, status: int | None
+    ) -> None:
+        """After record_attempt: the scheduler's next_due (HTTP hints), why, and the status."""
+        self._q(
+            "UPDATE sources SET next_due = ?, due_reason = ?, last_status = ? WHERE id = ?",
+            (format_iso(next_due), reason, status, source_id),
+        )
+
+    def defer(self, source_id: str, until: datetime, reason: str) -> None:
+        """Make a source not due before ``until`` (a later next_due is kept)."""
+        current = self.source_state(source_id).next_due
+        if current is not None and current >= until:
+            return
+        self._q(
+            """INSERT INTO sources (id, next_due, due_reason) VALUES (?, ?, ?)
+               ON CONFLICT(id) DO UPDATE SET next_due = excluded.next_due,
+                                             due_reason = excluded.due_reason""",
+            (source_id, format_iso(until), reason),
         )
 
     # -- items -----------------------------------------------------------

@@ -29,6 +29,7 @@ from .collect.feeds import collect_feed
 from .collect.http import make_client
 from .collect.local import collect_local
 from .config import Config, SourceConfig
+from .daemon import due_sources
 from .errors import FetchError, SourceError
 from .pipeline import RunSummary, limits_of, store_result
 from .publish.atom import publish_topics
@@ -117,21 +118,13 @@ class Ticker:
         if self.heartbeat is not None:
             self.heartbeat.beat()
 
-    def due(self, now: datetime) -> list[SourceConfig]:
-        out = []
-        for source in self.config.sources:
-            state = self.storage.source_state(source.id)
-            if state.next_due is None or state.next_due <= now:
-                out.append(source)
-        return out
-
     def tick(self) -> RunSummary:
         self._beat()
         run = RunSummary()
         if self.stop():
             return run
         now = datetime.now(UTC)
-        due = self.due(now)
+        due = due_sources(self.config, self.storage, now)
         if not due:
             return run
         states = {s.id: self.storage.source_state(s.id) for s in due}

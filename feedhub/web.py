@@ -250,9 +250,9 @@ class App:
             status, body = await self._health()
             await self._send(send, status, self._ctype(JSON_TYPE, no_store=True), body, head)
         elif path == "/metrics":
-            body = await asyncio.to_thread(self.metrics_text, dict(self.responses))
+            text = await asyncio.to_thread(self.metrics_text, dict(self.responses))
             ctype = self._ctype("text/plain; version=0.0.4; charset=utf-8", no_store=True)
-            await self._send(send, 200, ctype, body.encode("utf-8"), head)
+            await self._send(send, 200, ctype, text.encode("utf-8"), head)
         elif path == "/opml":
             await self._send(send, 200, self._ctype(OPML_TYPE), self.opml, head)
         else:

@@ -8,6 +8,7 @@ invariant: "sanitizer always runs last").
 
 from __future__ import annotations
 
+import html
 import re
 
 import nh3
@@ -71,10 +72,15 @@ ALLOWED_ATTRIBUTES = {
 # div/span/center/section are layout wrappers: nh3 drops the tag and keeps the text.
 
 
+def _encodable(text: str) -> str:
+    """Lone surrogates (a JSON Feed's ``"\\ud800"``) → "?": nh3 cannot take them."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def sanitize(html: str) -> str:
     """Allow-list HTML for output."""
     return nh3.clean(
-        html,
+        _encodable(html),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https"},
@@ -84,8 +90,19 @@ def sanitize(html: str) -> str:
 
 
 def sanitize_text(text: str) -> str:
-    """Plain text safe to put anywhere: tags stripped, whitespace collapsed."""
-    return re.sub(r"\s+", " ", nh3.clean(text, tags=set())).strip()
+    """Plain text: tags stripped, character references decoded, whitespace collapsed.
+
+    The result is text, not HTML (``AT&T``, not ``AT&amp;T``): every writer escapes it
+    (feedgen, ``html.escape``, JSON).  Markup that was escaped once more in the feed
+    (``&lt;script&gt;…``) is stripped too: nh3 runs again until nothing changes.
+    """
+    text = _encodable(text)
+    for _ in range(4):
+        plain = html.unescape(nh3.clean(text, tags=set()))
+        if plain == text:
+            break
+        text = plain
+    return re.sub(r"\s+", " ", text).strip()
 
 
 _BREAKS = (

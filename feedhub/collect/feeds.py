@@ -120,9 +120,14 @@ def parse_feed(
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(
-        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=True
-    )
+    try:
+        parsed = feedparser.parse(
+            body, response_headers=headers, sanitize_html=False, resolve_relative_uris=True
+        )
+    except Exception as exc:  # feedparser's own bugs on hostile bytes (e.g. "&#xD800;")
+        raise ParseError(
+            source_id, f"{url}: not a readable RSS/Atom feed ({type(exc).__name__}: {exc})"
+        ) from None
     version = parsed.get("version") or ""
     if not version or (parsed.bozo and not parsed.entries):
         reason = parsed.get("bozo_exception")
@@ -166,6 +171,8 @@ def _parse_json_feed(body: bytes, source_id: str, url: str, outlet: str | None) 
         data = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ParseError(source_id, f"{url}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ParseError(source_id, f"{url}: not valid JSON (nested too deeply)") from None
     if not isinstance(data, dict) or not str(data.get("version", "")).startswith(
         "https://jsonfeed.org/version/"
     ):
@@ -197,7 +204,7 @@ def _parse_json_feed(body: bytes, source_id: str, url: str, outlet: str | None) 
                 title=sanitize_text(str(entry.get("title") or "")) or "(untitled)",
                 content=str(html if html else text),
                 content_type="html" if html else "text",
-                link=str(entry["url"]) if entry.get("url") else None,
+                link=_absolute(entry.get("url"), url),
                 author=sanitize_text(str(author)) if author else None,
                 outlet=outlet,
                 published=parse_date(entry.get("date_published")),

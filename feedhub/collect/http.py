@@ -3,15 +3,23 @@
 Every fetch is capped in size (decoded bytes, so a gzip bomb stops at the cap),
 in redirects, and in time: httpx's timeouts are per network operation, so a
 server trickling one byte per second would never trip them; we also enforce a
-total deadline while streaming the body.  Conditional GET uses the stored
-ETag/Last-Modified; a 304 returns before any body is read.
+total deadline on every socket read and write of the fetch (headers, redirects
+and body alike).  Conditional GET uses the stored ETag/Last-Modified; a 304
+returns before any body is read.  With ``allow_private=False`` the host of the
+URL and of every redirect hop must resolve to public addresses only.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+import ssl
+import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import httpcore
 import httpx
 
 from .. import __version__
@@ -28,6 +36,7 @@ class Limits:
     max_bytes: int = 10_000_000
     max_redirects: int = 5
     user_agent: str = USER_AGENT
+    allow_private: bool = True  # False: refuse hosts resolving to loopback/private/… addresses
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +54,124 @@ class Response:
         return None
 
 
+_fetch = threading.local()  # .deadline: time.monotonic() value the current fetch must end by
+
+
+def _left(timeout: float | None, error: type[httpcore.TimeoutException]) -> float | None:
+    """``timeout`` for one socket operation, shortened to what is left of the fetch's total."""
+    deadline: float | None = getattr(_fetch, "deadline", None)
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise error("the total deadline of the fetch has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+# httpx inflates each network read in one go, and deflate reaches ~1000:1 on zeros: 64 KiB
+# reads (httpcore's default) of a gzip bomb became ~64 MB chunks before the size cap could
+# look at them.  16 KiB reads keep one inflated chunk near 16 MB.
+_READ_BYTES = 16 * 1024
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """Caps every read/write by the total deadline: a server trickling its status
+    line or headers one byte at a time cannot hold a fetch open past it."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        size = min(max_bytes, _READ_BYTES)
+        return self._inner.read(size, _left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(
+            ssl_context, server_hostname, _left(timeout, httpcore.ConnectTimeout)
+        )
+        return _DeadlineStream(inner)
+
+    def get_extra_info(self, info: str) -> object:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(
+            host, port, _left(timeout, httpcore.ConnectTimeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_unix_socket(
+            path, _left(timeout, httpcore.ConnectTimeout), socket_options
+        )
+        return _DeadlineStream(stream)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class _PrivateAddress(Exception):
+    """A request (the first or a redirect hop) goes to a non-public address."""
+
+
+def _refuse_private(request: httpx.Request) -> None:
+    """Request hook (runs for the first request and every redirect hop)."""
+    host = request.url.host
+    if request.url.scheme not in ("http", "https") or not host:
+        return  # httpx refuses other schemes itself
+    port = request.url.port or (443 if request.url.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return  # unresolvable: the connection attempt fails with a clear error
+    for info in infos:
+        ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_unspecified:
+            raise _PrivateAddress(f"{request.url} resolves to a private address ({ip})")
+
+
 def make_client(limits: Limits, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """A client for feed fetching; tests inject ``transport`` (httpx.MockTransport)."""
+    if transport is None:
+        own = httpx.HTTPTransport()
+        pool = own._pool  # httpx offers no other way to reach httpcore's network backend
+        pool._network_backend = _DeadlineBackend(pool._network_backend)
+        transport = own
     return httpx.Client(
         timeout=httpx.Timeout(limits.timeout),
         follow_redirects=True,
         max_redirects=limits.max_redirects,
+        event_hooks={"request": [] if limits.allow_private else [_refuse_private]},
         headers={
             "User-Agent": limits.user_agent,
             "Accept": (
@@ -77,6 +198,7 @@ def fetch(
     if cache.last_modified:
         headers["If-Modified-Since"] = cache.last_modified
     deadline = time.monotonic() + limits.timeout
+    _fetch.deadline = deadline
     try:
         with client.stream("GET", url, headers=headers) as r:
             hints = tuple((k, v) for k, v in r.headers.items() if k.lower() in _HINT_HEADERS)
@@ -110,7 +232,11 @@ def fetch(
             return Response(r.status_code, b"".join(chunks), hints, new_cache, str(r.url))
     except httpx.TooManyRedirects:
         raise FetchError(source_id, f"{url}: more than {limits.max_redirects} redirects") from None
+    except _PrivateAddress as exc:
+        raise FetchError(source_id, f"{url}: refused: {exc}") from None
     except httpx.TimeoutException:
+        if time.monotonic() >= deadline - 0.05:  # per-operation timeouts are shortened to it
+            raise FetchError(source_id, f"{url}: took longer than {limits.timeout:g}s") from None
         raise FetchError(source_id, f"{url}: timed out after {limits.timeout:g}s") from None
     except httpx.UnsupportedProtocol as exc:
         raise FetchError(source_id, f"{url}: unsupported URL scheme ({exc})") from None
@@ -118,3 +244,5 @@ def fetch(
         raise FetchError(source_id, f"{url}: {type(exc).__name__}: {exc}") from None
     except httpx.InvalidURL as exc:
         raise FetchError(source_id, f"{url}: invalid URL ({exc})") from None
+    finally:
+        _fetch.deadline = None

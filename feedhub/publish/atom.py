@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -88,11 +90,41 @@ def also_reported(others: tuple[Article, ...]) -> str:
     return f"<p><strong>Also reported by:</strong> {', '.join(parts)}</p>"
 
 
+# What XML 1.0 cannot carry: C0 controls other than tab/LF/CR, lone surrogates, U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(a: Article) -> Article:
+    def x(s: str | None) -> str | None:
+        return None if s is None else _NOT_XML.sub("", s)
+
+    return replace(
+        a,
+        title=_NOT_XML.sub("", a.title),
+        html=_NOT_XML.sub("", a.html),
+        link=x(a.link),
+        author=x(a.author),
+        outlet=x(a.outlet),
+        wire=x(a.wire),
+        categories=tuple(_NOT_XML.sub("", c) for c in a.categories),
+    )
+
+
+def _xml_safe(story: StoryView) -> StoryView:
+    """The story with characters XML cannot hold dropped: lxml refuses them, and one
+    feed title with a BEL in it would otherwise stop every later write of its topics."""
+    return replace(
+        story,
+        representative=_xml_text(story.representative),
+        others=tuple(_xml_text(o) for o in story.others),
+    )
+
+
 def render_atom(config: Config, topic: TopicConfig, stories: list[StoryView]) -> bytes:
     fg = FeedGenerator()
     fg.register_extension("feedhub", _FeedExtension, _EntryExtension, atom=True, rss=False)
     fg.id(f"{TAG_AUTHORITY}topic/{topic.id}")
-    fg.title(topic.title)
+    fg.title(_NOT_XML.sub("", topic.title))
     fg.author({"name": "feedhub"})
     fg.generator("feedhub", version=__version__, uri="https://github.com/feedhub/feedhub")
     fg.link(href=urljoin(config.base_url, f"{topic.id}.atom"), rel="self")
@@ -102,6 +134,7 @@ def render_atom(config: Config, topic: TopicConfig, stories: list[StoryView]) ->
     fg.updated(max((s.updated for s in stories if s.updated), default=EPOCH))
     # feedgen prepends entries; add oldest first so the newest comes out on top.
     for story in reversed(stories):
+        story = _xml_safe(story)
         rep = story.representative
         fe = fg.add_entry()
         fe.id(entry_id(story.id))
