@@ -352,15 +352,14 @@ class TreeCleaner:
                 img.decompose()
 
     def _prune(self, soup: BeautifulSoup) -> None:
-        changed = True
-        while changed:
-            changed = False
-            for el in soup.find_all(True):
-                if el.decomposed or el.name in _KEEP_EMPTY:
-                    continue
-                if not el.get_text(strip=True) and not el.find(_KEEP_EMPTY - {"br", "hr"}):
-                    el.decompose()
-                    changed = True
+        # One pass in document order is enough: an element without text or media is
+        # removed with its whole subtree before any of its children is visited.
+        media = _KEEP_EMPTY - {"br", "hr"}
+        for el in soup.find_all(True):
+            if el.decomposed or el.name in _KEEP_EMPTY:
+                continue
+            if not el.get_text(strip=True) and not el.find(media):
+                el.decompose()
         for hr in soup.find_all("hr"):
             hr.decompose()
 

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 import opencc
 
@@ -28,8 +28,12 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=512)
 def script_normalize(text: str) -> str:
-    """NFKC, lower case, traditional → simplified."""
+    """NFKC, lower case, traditional → simplified.
+
+    Cached: the shingles, tokens and terms of one article each start from it, and
+    NFKC plus OpenCC were a fifth of cleaning-and-dedupe time."""
     return str(_t2s().convert(unicodedata.normalize("NFKC", text).lower()))
 
 
