@@ -561,7 +561,7 @@ def compare_stories(
         return same, lines
     vectors = None
     if texts is not None:
-        vectors = assign.Vectors(Idf(t[0] for t in texts.values()))
+        vectors = assign.FeatureCache(Idf(t[0] for t in texts.values()))
     settings = Settings()
     unfiltered = Settings(threshold=64)
 

@@ -169,7 +169,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 def compare_files(pairs: list[tuple[Path, Path]], dedupe: DedupeConfig) -> list[dict[str, object]]:
     """Decide each pair; the IDF collection is every article of the files' folders."""
     from .collect.local import read_article
-    from .dedupe.assign import Side, Vectors
+    from .dedupe.assign import FeatureCache, Side
     from .dedupe.signals import Idf
     from .pipeline import clean_files, dedupe_settings_of
 
@@ -181,7 +181,7 @@ def compare_files(pairs: list[tuple[Path, Path]], dedupe: DedupeConfig) -> list[
             bad[p] = exc.message
     good = sorted({p for pair in pairs for p in pair} - bad.keys())
     arts = {p: a for p, (a, _) in clean_files(good, neighbours=True).items()}
-    vectors = Vectors(Idf(a.text for a in arts.values()))
+    vectors = FeatureCache(Idf(a.text for a in arts.values()))
     settings = dedupe_settings_of(dedupe)
     out: list[dict[str, object]] = []
     for pa, pb in pairs:

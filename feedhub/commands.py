@@ -97,8 +97,9 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser],
-                 common: argparse.ArgumentParser) -> None:
+def add_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     def address(p: argparse.ArgumentParser) -> None:
         p.add_argument("--host", help="address to listen on (default: serve.host, 127.0.0.1)")
         p.add_argument(

@@ -32,7 +32,7 @@ from .collect.feeds import collect_feed
 from .collect.http import USER_AGENT, Limits, make_client
 from .collect.local import collect_local, host_of, read_article
 from .config import Config, DedupeConfig, SourceConfig
-from .dedupe.assign import Settings, Side, StoryIndex, Vectors
+from .dedupe.assign import FeatureCache, Settings, Side, StoryIndex
 from .dedupe.fingerprint import fingerprint
 from .dedupe.signals import Idf
 from .errors import ParseError, SourceError
@@ -257,7 +257,7 @@ def make_index(
     sides = {c.item_id: s for c, s in prior}
     sides.update((a.id, Side(a.text, a.title, a.id)) for a in batch)
     index = StoryIndex(
-        dedupe_settings_of(config.dedupe), window, Vectors(Idf(s.text for s in sides.values()))
+        dedupe_settings_of(config.dedupe), window, FeatureCache(Idf(s.text for s in sides.values()))
     )
     for c, _ in prior:
         index.add(c)

@@ -13,7 +13,7 @@ from simhash import Simhash
 
 from feedhub.collect.feeds import parse_feed
 from feedhub.collect.local import read_article
-from feedhub.dedupe.assign import Settings, Side, StoryIndex, Vectors, decide
+from feedhub.dedupe.assign import FeatureCache, Settings, Side, StoryIndex, decide
 from feedhub.dedupe.fingerprint import (
     distance,
     fingerprint,
@@ -52,7 +52,7 @@ def demo_articles() -> dict[str, Article]:
 
 _ARTS = demo_articles()
 # the IDF collection of the whole demo, as a run over all its sources has it
-VECTORS = Vectors(Idf(a.text for a in _ARTS.values()))
+VECTORS = FeatureCache(Idf(a.text for a in _ARTS.values()))
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +172,7 @@ def test_english_texts_are_not_alike_because_the_collection_is_chinese() -> None
     """IDF per script: in a Chinese collection common English words must not look rare."""
     chinese = [a.text for k, a in _ARTS.items() if not k.startswith("feeds/")] * 3
     english = [a for k, a in _ARTS.items() if k.startswith("feeds/")]
-    vectors = Vectors(Idf(chinese + [a.text for a in english]))
+    vectors = FeatureCache(Idf(chinese + [a.text for a in english]))
     a, b = english[0], next(e for e in english[1:] if e.title != english[0].title)
     # too few English documents for a word IDF: only shared numbers can count
     verdict = decide(side(a), side(b), 0, SETTINGS, vectors)
@@ -185,7 +185,7 @@ def test_rewrite_sharing_rare_terms_is_a_duplicate_by_cosine() -> None:
     corpus = [f"第{i}篇无关报道，讨论天气、交通与物价等日常话题，第{i}期。" * 4 for i in range(30)]
     a = f"据报道，前{names}，曾任上海市委副书记的罗世谦因病在上海逝世，享年八十五岁。他生于浙江宁波。"
     b = f"消息人士透露：上海市委原副书记罗世谦近日去世，终年85岁（享年八十五岁），浙江宁波人，{names}。"
-    vectors = Vectors(Idf([*corpus, a, b]))
+    vectors = FeatureCache(Idf([*corpus, a, b]))
     verdict = decide(Side(a * 2, "", "a"), Side(b * 2, "", "b"), 10, SETTINGS, vectors)
     assert verdict.overlap < MIN_OVERLAP
     assert verdict.duplicate and verdict.rule.startswith("rare-term cosine"), verdict

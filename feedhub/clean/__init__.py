@@ -36,9 +36,13 @@ __all__ = [
 ]
 
 
+_MARKDOWN = markdown.Markdown(output_format="html")
+
+
 def _render(raw_text: str, content_type: str) -> str:
     if content_type == "markdown":
-        return markdown.markdown(raw_text, output_format="html")
+        # one converter, reset per document, instead of building one per call
+        return _MARKDOWN.reset().convert(raw_text)
     if content_type == "html":
         return raw_text
     paragraphs = [p.strip() for p in raw_text.split("\n\n") if p.strip()]

@@ -30,6 +30,8 @@ from ..types import RawItem
 from . import CollectResult
 
 FORMATS = ("hexo", "goodnews", "jekyll")
+# libyaml's safe loader parses front matter 7x faster than the pure-Python one
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Files larger than this are not articles (and would be slow to clean); skip with an error.
 MAX_FILE_BYTES = 5_000_000
 
@@ -107,7 +109,7 @@ def parse_article(text: str, *, source_id: str, key: str, fmt: str = "auto") -> 
     if not m:
         raise ParseError(source_id, f"{where}: {fmt} post without '---' front matter")
     try:
-        meta = yaml.safe_load(m.group(1))
+        meta = yaml.load(m.group(1), Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 2}" if mark else ""

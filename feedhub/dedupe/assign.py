@@ -54,7 +54,7 @@ from datetime import datetime, timedelta
 from ..storage import Candidate
 from .fingerprint import containment, normalize, shingle_set
 from .index import FingerprintIndex
-from .signals import Idf, cosine, title_similarity
+from .signals import Idf, cosine, title_bigrams
 
 MIN_CHARS = 60
 SHORT_OVERLAP = 0.95
@@ -101,45 +101,66 @@ class Decision:
         )
 
 
-class Vectors:
-    """IDF vectors of the articles being compared, computed once per article."""
+@dataclass(frozen=True, slots=True)
+class Features:
+    """Everything :func:`decide` reads of one article, computed once per article."""
+
+    empty: bool
+    short: bool
+    shingles: frozenset[str]
+    title: frozenset[str]
+    vector: dict[str, float] | None
+
+
+class FeatureCache:
+    """Per-article decision inputs (shingles, title bigrams, IDF vector), keyed by item
+    id: one article is compared with many candidates, and recomputing its text
+    features for every pair was two thirds of the pipeline's time."""
 
     def __init__(self, idf: Idf | None) -> None:
         self.idf = idf
-        self._cache: dict[str, dict[str, float]] = {}
+        self._cache: dict[str, Features] = {}
 
     @property
     def usable(self) -> bool:
         return self.idf is not None and self.idf.n >= self.idf.min_docs
 
-    def of(self, side: Side) -> dict[str, float]:
-        assert self.idf is not None
-        if not side.item_id:
-            return self.idf.vector(side.text)
-        vec = self._cache.get(side.item_id)
-        if vec is None:
-            vec = self._cache[side.item_id] = self.idf.vector(side.text)
-        return vec
+    def of(self, side: Side) -> Features:
+        cached = self._cache.get(side.item_id) if side.item_id else None
+        if cached is not None:
+            return cached
+        stream = normalize(side.text)
+        features = Features(
+            empty=not stream,
+            short=len(stream) < MIN_CHARS,
+            shingles=shingle_set(side.text, SHINGLE_N),
+            title=title_bigrams(side.title),
+            vector=self.idf.vector(side.text) if self.idf and self.usable else None,
+        )
+        if side.item_id:
+            self._cache[side.item_id] = features
+        return features
 
 
 def decide(
-    a: Side, b: Side, dist: int, settings: Settings, vectors: Vectors | None = None
+    a: Side, b: Side, dist: int, settings: Settings, cache: FeatureCache | None = None
 ) -> Decision:
     """Are two cleaned articles at simhash distance ``dist`` the same story?"""
-    title = title_similarity(a.title, b.title)
-    if not normalize(a.text) or not normalize(b.text):
+    cache = cache or FeatureCache(None)
+    fa, fb = cache.of(a), cache.of(b)
+    union = fa.title | fb.title
+    title = len(fa.title & fb.title) / len(union) if union else 0.0
+    if fa.empty or fb.empty:
         return Decision(False, dist, 0.0, None, title, "empty text never merges")
     if dist > settings.threshold:
         return Decision(
             False, dist, 0.0, None, title, f"distance {dist} > threshold {settings.threshold}"
         )
-    overlap = containment(shingle_set(a.text, SHINGLE_N), shingle_set(b.text, SHINGLE_N))
-    short = is_short(a.text) or is_short(b.text)
+    overlap = containment(fa.shingles, fb.shingles)
+    short = fa.short or fb.short
     need = SHORT_OVERLAP if short else settings.min_overlap
-    cos = None
-    if vectors and vectors.usable:
-        va, vb = vectors.of(a), vectors.of(b)
-        cos = cosine(va, vb) if va and vb else None  # None: their script has too few docs
+    # None: no IDF collection, or their script has too few documents in it
+    cos = cosine(fa.vector, fb.vector) if fa.vector and fb.vector else None
     if overlap >= need:
         return Decision(True, dist, overlap, cos, title, f"overlap {overlap:.2f} >= {need}")
     if cos is not None and not short and cos >= settings.min_cosine:
@@ -169,7 +190,7 @@ class StoryIndex:
 
     settings: Settings
     window: timedelta
-    vectors: Vectors = field(default_factory=lambda: Vectors(None))
+    cache: FeatureCache = field(default_factory=lambda: FeatureCache(None))
     entries: list[Candidate] = field(default_factory=list)
     _index: FingerprintIndex | None = None
 
@@ -199,7 +220,7 @@ class StoryIndex:
             and abs(c.sort_date - when) <= self.window
         )
         for d, _, item_id, story_id in near:
-            verdict = decide(side, side_of(item_id), d, self.settings, self.vectors)
+            verdict = decide(side, side_of(item_id), d, self.settings, self.cache)
             if verdict.duplicate:
                 return Match(story_id, item_id, verdict)
         return None

@@ -50,10 +50,12 @@ def bigrams(text: str) -> Counter[str]:
     return Counter(s[i : i + 2] for i in range(len(s) - 1))
 
 
+@lru_cache(maxsize=4096)
 def terms(text: str) -> Counter[str]:
     """The cosine's features: CJK character bigrams (Chinese has no spaces) and, for
     other scripts, whole words and numbers (character bigrams of English are
-    shared by any two English texts)."""
+    shared by any two English texts).  Cached: every index rebuild in a run counts
+    the window's articles again.  Callers must not mutate the result."""
     s = script_normalize(text)
     out: Counter[str] = Counter()
     for run in _CJK_RUN.findall(s):
@@ -120,9 +122,7 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
 _TITLE_NOISE = re.compile(r"[（(][^)）]{0,4}[)）]|【[^】]{0,12}】|\[[^\]]{0,12}\]")
 
 
-def title_similarity(a: str, b: str) -> float:
-    """Jaccard of title bigrams after dropping (图)/【禁闻】-style tags.  Shown by
-    ``compare`` but not deciding: series parts share titles, rewrites change them."""
-    ga = set(bigrams(_TITLE_NOISE.sub("", a)))
-    gb = set(bigrams(_TITLE_NOISE.sub("", b)))
-    return len(ga & gb) / len(ga | gb) if ga | gb else 0.0
+def title_bigrams(title: str) -> frozenset[str]:
+    """Title bigrams after dropping (图)/【禁闻】-style tags.  Their Jaccard is shown by
+    ``compare`` but does not decide: series parts share titles, rewrites change them."""
+    return frozenset(bigrams(_TITLE_NOISE.sub("", title)))
