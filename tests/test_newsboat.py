@@ -66,7 +66,17 @@ def newsboat_items(tmp: Path, url: str) -> list[tuple[str, str]]:
     urls.write_text(url + "\n")
     conf.write_text("reload-threads 1\ndownload-timeout 20\n")
     run = subprocess.run(
-        [NEWSBOAT or "newsboat", "-u", str(urls), "-c", str(cache), "-C", str(conf), "-x", "reload"],
+        [
+            NEWSBOAT or "newsboat",
+            "-u",
+            str(urls),
+            "-c",
+            str(cache),
+            "-C",
+            str(conf),
+            "-x",
+            "reload",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -85,7 +95,9 @@ def test_newsboat_sees_merged_entries_and_no_new_item_for_a_duplicate(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
     feed_server.routes["/one.xml"] = Route(
-        rss("one", [item("harbor", "one", 16), item("orchard", "one", 16), item("comet", "one", 17)])
+        rss(
+            "one", [item("harbor", "one", 16), item("orchard", "one", 16), item("comet", "one", 17)]
+        )
     )
     feed_server.routes["/two.xml"] = Route(
         # two's library story, and its copy of one's harbor story: merged from the start

@@ -45,7 +45,10 @@ def test_read_opml_and_ids() -> None:
     taken = {"harbor-post"}
     assert make_id("Harbor Post", "https://x/", taken) == "harbor-post-2"
     assert make_id("Harbor Post", "https://x/", taken) == "harbor-post-3"
-    assert make_id("观澜网", "https://www.guanlan.example/atom.xml", taken) == "guanlan-example-atom-xml"
+    assert (
+        make_id("观澜网", "https://www.guanlan.example/atom.xml", taken)
+        == "guanlan-example-atom-xml"
+    )
     assert make_id("Ça va", "https://x/", taken) == "ca-va"
     with pytest.raises(Exception, match="entities"):
         read_opml(b'<!DOCTYPE x [<!ENTITY a "b">]><opml version="2.0"><body/></opml>')
@@ -55,8 +58,18 @@ def test_import_opml_keeps_comments(demo_tree: Path, tmp_path: Path) -> None:
     opml = tmp_path / "subs.opml"
     opml.write_bytes(OPML)
     before = demo_tree.read_text(encoding="utf-8")
-    r = feedhub("import-opml", str(opml), "-c", str(demo_tree), "--interval", "30m",
-                "--topic", "imported", "--topic-title", "Imported feeds")
+    r = feedhub(
+        "import-opml",
+        str(opml),
+        "-c",
+        str(demo_tree),
+        "--interval",
+        "30m",
+        "--topic",
+        "imported",
+        "--topic-title",
+        "Imported feeds",
+    )
     assert r.returncode == 0, r.stderr
     after = demo_tree.read_text(encoding="utf-8")
     # every original line (comments included) is still there, in order
@@ -161,7 +174,9 @@ def test_json_feed_and_websub(demo_tree: Path, hub: tuple[str, Hub]) -> None:
     pinged = sorted(p["hub.url"][0] for p in state.pings)
     assert all(p["hub.mode"] == ["publish"] for p in state.pings)
     assert pinged == sorted(
-        f"http://localhost:8080/{t}.{ext}" for t in ("china", "world-en") for ext in ("atom", "json")
+        f"http://localhost:8080/{t}.{ext}"
+        for t in ("china", "world-en")
+        for ext in ("atom", "json")
     )
     # nothing changed: nothing rewritten, no ping
     state.pings.clear()

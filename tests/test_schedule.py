@@ -33,7 +33,9 @@ def test_retry_after_seconds_and_http_date() -> None:
 
 
 def test_cache_hints() -> None:
-    assert fresh_until((("Cache-Control", "public, max-age=7200"),), NOW) == NOW + timedelta(hours=2)
+    assert fresh_until((("Cache-Control", "public, max-age=7200"),), NOW) == NOW + timedelta(
+        hours=2
+    )
     assert fresh_until((("Cache-Control", "no-cache, max-age=7200"),), NOW) is None
     expires = format_datetime(NOW + timedelta(hours=3), usegmt=True)
     assert fresh_until((("Expires", expires),), NOW) == NOW + timedelta(hours=3)
@@ -67,7 +69,14 @@ def test_plan_uses_hints_within_caps() -> None:
 
 def test_backoff_is_exponential_and_capped() -> None:
     assert [backoff(60, n, 3600).total_seconds() for n in range(8)] == [
-        60, 120, 240, 480, 960, 1920, 3600, 3600
+        60,
+        120,
+        240,
+        480,
+        960,
+        1920,
+        3600,
+        3600,
     ]
     assert backoff(7200, 3, 3600).total_seconds() == 7200  # never below the interval
     p = plan(60, NOW, 40, None, (), POLICY)
@@ -82,7 +91,9 @@ def test_host_of() -> None:
 
 
 def test_limited_respects_global_and_per_host_limits() -> None:
-    tasks = [("a", i) for i in range(6)] + [("b", i) for i in range(6)] + [(None, i) for i in range(3)]
+    tasks = (
+        [("a", i) for i in range(6)] + [("b", i) for i in range(6)] + [(None, i) for i in range(3)]
+    )
     lock = threading.Lock()
     running: dict[str | None, int] = {}
     peak: dict[str | None, int] = {}
@@ -163,7 +174,9 @@ topics:
     return path
 
 
-def test_tick_applies_http_hints_and_marks_unhealthy(tmp_path: Path, feed_server: FeedServer) -> None:
+def test_tick_applies_http_hints_and_marks_unhealthy(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
     later = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=90)
     feed_server.routes["/ok.xml"] = Route(rss(2), headers={"Cache-Control": "max-age=7200"})
     feed_server.routes["/busy.xml"] = Route(

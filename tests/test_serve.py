@@ -94,7 +94,9 @@ def test_serve_demo_config(demo_tree: Path) -> None:
         r = srv.request("/china.atom", {"Accept-Encoding": "br, gzip"})
         assert r.status == 200 and r.header("content-encoding") == "gzip"
         assert gzip.decompress(r.body) == body and r.header("vary") == "Accept-Encoding"
-        r2 = srv.request("/china.atom", {"Accept-Encoding": "gzip", "If-None-Match": r.header("etag") or ""})
+        r2 = srv.request(
+            "/china.atom", {"Accept-Encoding": "gzip", "If-None-Match": r.header("etag") or ""}
+        )
         assert r2.status == 304
         r = srv.request("/china.atom", {"Accept-Encoding": "gzip;q=0, identity"})
         assert r.header("content-encoding") is None and r.body == body
@@ -206,8 +208,17 @@ def test_daemon_serve_schedules_limits_a_429_host_and_stops_cleanly(
     feed_server.routes["/b2.xml"] = Route(rss(1))
     config = _config(tmp_path, feed_server)
     srv = start(
-        tmp_path, "daemon", "-c", str(config), "--tick", "0.3", "--serve", "--port", "0",
-        "--log-format", "json",
+        tmp_path,
+        "daemon",
+        "-c",
+        str(config),
+        "--tick",
+        "0.3",
+        "--serve",
+        "--port",
+        "0",
+        "--log-format",
+        "json",
     )
 
     def entries() -> int:
@@ -230,7 +241,9 @@ def test_daemon_serve_schedules_limits_a_429_host_and_stops_cleanly(
         assert r.status == 200 and r.header("etag")
         assert srv.request("/all.atom", {"If-None-Match": r.header("etag") or ""}).status == 304
         jf = srv.request("/all.json")
-        assert jf.status == 200 and jf.header("content-type") == "application/feed+json; charset=utf-8"
+        assert (
+            jf.status == 200 and jf.header("content-type") == "application/feed+json; charset=utf-8"
+        )
         assert len(json.loads(jf.body)["items"]) == 3
         assert b"All &lt;news&gt; &amp; more" in srv.request("/").body
 
