@@ -58,6 +58,15 @@ def _no_control(v: str | None) -> str | None:
     return v
 
 
+def _check_regexes(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    for i, pattern in enumerate(patterns):
+        try:
+            re.compile(pattern)
+        except (re.error, RecursionError, OverflowError) as exc:
+            raise ValueError(f"[{i}] not a regular expression: {exc}") from None
+    return patterns
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -75,12 +84,7 @@ class RulesConfig(_Strict):
     @field_validator("line_patterns", "block_patterns")
     @classmethod
     def _regexes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        for i, pattern in enumerate(v):
-            try:
-                re.compile(pattern)
-            except (re.error, RecursionError, OverflowError) as exc:
-                raise ValueError(f"[{i}] not a regular expression: {exc}") from None
-        return v
+        return _check_regexes(v)
 
     @field_validator("remove_selectors", "unwrap_selectors")
     @classmethod
@@ -156,12 +160,7 @@ class FilterConfig(_Strict):
     @field_validator("regex")
     @classmethod
     def _regexes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        for i, pattern in enumerate(v):
-            try:
-                re.compile(pattern)
-            except (re.error, RecursionError, OverflowError) as exc:
-                raise ValueError(f"[{i}] not a regular expression: {exc}") from None
-        return v
+        return _check_regexes(v)
 
     def is_empty(self) -> bool:
         return not self.keywords and not self.regex
