@@ -26,7 +26,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .clean import LearnSettings, RulePack, clean, clean_many, group_of, pack_for
+from .clean import (
+    LearnSettings,
+    RulePack,
+    clean,
+    clean_many,
+    group_of,
+    pack_for,
+    sanitize_text,
+)
 from .collect import CollectResult
 from .collect.feeds import collect_feed
 from .collect.http import USER_AGENT, Limits, make_client
@@ -114,7 +122,7 @@ def make_article(raw: RawItem, c: Cleaned, source: SourceConfig | None = None) -
         source_id=raw.source_id,
         key=raw.key,
         format=raw.format,
-        title=raw.title,
+        title=sanitize_text(raw.title) or "(untitled)",  # local titles are raw front matter
         html=c.html,
         text=c.text,
         fingerprint=fingerprint(c.text),
@@ -125,7 +133,7 @@ def make_article(raw: RawItem, c: Cleaned, source: SourceConfig | None = None) -
         published=raw.published or c.published,
         updated=raw.updated,
         categories=raw.categories,
-        image=raw.image,
+        image=web_link(raw.image),
         content_hash=raw.content_hash,
         blocks=c.blocks,
         learn_group=group_of(raw, c),
@@ -259,8 +267,8 @@ def make_index(
     index = StoryIndex(
         dedupe_settings_of(config.dedupe), window, FeatureCache(Idf(s.text for s in sides.values()))
     )
-    for c, _ in prior:
-        index.add(c)
+    for c, s in prior:
+        index.add(c, s)
     return index, sides
 
 
@@ -330,7 +338,10 @@ def store_result(
                     story_id = stable_id("story", raw.id)
                 summary.new += 1
             storage.put_item(article, raw, story_id, now, sort_date)
-            index.add(Candidate(article.id, story_id, article.fingerprint, sort_date, source.id))
+            index.add(
+                Candidate(article.id, story_id, article.fingerprint, sort_date, source.id),
+                sides[article.id],
+            )
         storage.record_attempt(
             source.id,
             now,

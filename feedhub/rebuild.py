@@ -119,7 +119,7 @@ def rebuild(
             cluster = match.story_id if match else article.id
             clusters.setdefault(cluster, []).append(article.id)
             candidate = Candidate(article.id, cluster, article.fingerprint, when, source.id)
-            index.add(candidate)
+            index.add(candidate, sides[article.id])
             prior.append((candidate, sides[article.id]))
         rows += batch
 

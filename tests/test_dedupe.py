@@ -245,3 +245,23 @@ def test_compare_cli_pairs_file(tmp_path: Path) -> None:
 )
 def test_fast_fingerprint_is_bit_identical_to_the_simhash_package(text: str) -> None:
     assert fingerprint(text) == reference_fingerprint(text)
+
+
+def test_excerpt_is_compared_beyond_the_full_text_threshold() -> None:
+    """A feed summary drifts 25-30 bits from its article as a whole text (measured on
+    bench/run.py's planted excerpts); it must still be a candidate, and overlap decides."""
+    from datetime import UTC, datetime, timedelta
+
+    full = "\n".join(a.text for k, a in sorted(_ARTS.items()) if k.startswith("goodnews/kz3/"))
+    excerpt = full[:180]
+    t0 = datetime(2026, 11, 16, tzinfo=UTC)
+    far = (1 << 28) - 1  # 28 bits: beyond the 24-bit threshold, within the excerpt distance
+    index = StoryIndex(SETTINGS, timedelta(days=3))
+    index.add(Candidate("full", "story-full", 0, t0, "s"), Side(full, "", "full"))
+    sides = {"full": Side(full, "", "full")}
+    match = index.match(far, t0, Side(excerpt, "", "ex"), sides.__getitem__)
+    assert match is not None and match.story_id == "story-full", match
+    assert match.decision.overlap >= MIN_OVERLAP
+    # two full texts that far apart are never compared
+    other = Side(full[::-1], "", "other")
+    assert index.match(far, t0, other, sides.__getitem__) is None

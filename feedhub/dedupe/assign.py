@@ -30,6 +30,10 @@ Thresholds (measured on the 276 labelled pairs, after cleaning; see
   needs a collection: IDF is counted per script (CJK bigrams, other scripts by
   word), and a script with fewer than ``MIN_COLLECTION`` articles in the
   window gets no cosine, so only the overlap rule applies to it.
+* Excerpts: a feed summary sits 25-30 bits from its full article as a whole
+  text, so when either side has fewer than ``EXCERPT_CHARS`` normalised
+  characters the pair is compared up to ``EXCERPT_DISTANCE`` bits; the
+  overlap rule (containment in the shorter text) decides as for any pair.
 * ``window`` (default 3 days): only articles dated within the window merge.
 * Short texts (< ``MIN_CHARS`` normalised characters) merge only on
   ``SHORT_OVERLAP``; empty texts never merge.
@@ -60,6 +64,11 @@ MIN_CHARS = 60
 SHORT_OVERLAP = 0.95
 SHINGLE_N = 4
 MIN_COLLECTION = 20
+# An excerpt (a feed summary) drifts 25-30 bits from its full article as a whole text,
+# so a pair where one side is this short is compared up to EXCERPT_DISTANCE bits; the
+# overlap rule, measured in the shorter text, still decides.
+EXCERPT_CHARS = 500
+EXCERPT_DISTANCE = 32
 
 
 def is_short(text: str) -> bool:
@@ -107,6 +116,7 @@ class Features:
 
     empty: bool
     short: bool
+    excerpt: bool
     shingles: frozenset[str]
     title: frozenset[str]
     vector: dict[str, float] | None
@@ -133,6 +143,7 @@ class FeatureCache:
         features = Features(
             empty=not stream,
             short=len(stream) < MIN_CHARS,
+            excerpt=len(stream) < EXCERPT_CHARS,
             shingles=shingle_set(side.text, SHINGLE_N),
             title=title_bigrams(side.title),
             vector=self.idf.vector(side.text) if self.idf and self.usable else None,
@@ -152,10 +163,13 @@ def decide(
     title = len(fa.title & fb.title) / len(union) if union else 0.0
     if fa.empty or fb.empty:
         return Decision(False, dist, 0.0, None, title, "empty text never merges")
-    if dist > settings.threshold:
-        return Decision(
-            False, dist, 0.0, None, title, f"distance {dist} > threshold {settings.threshold}"
-        )
+    limit = (
+        max(settings.threshold, EXCERPT_DISTANCE)
+        if fa.excerpt or fb.excerpt
+        else settings.threshold
+    )
+    if dist > limit:
+        return Decision(False, dist, 0.0, None, title, f"distance {dist} > threshold {limit}")
     overlap = containment(fa.shingles, fb.shingles)
     short = fa.short or fb.short
     need = SHORT_OVERLAP if short else settings.min_overlap
@@ -193,11 +207,17 @@ class StoryIndex:
     cache: FeatureCache = field(default_factory=lambda: FeatureCache(None))
     entries: list[Candidate] = field(default_factory=list)
     _index: FingerprintIndex | None = None
+    _excerpts: FingerprintIndex | None = None  # the excerpt-length entries only
 
-    def add(self, candidate: Candidate) -> None:
+    def add(self, candidate: Candidate, side: Side | None = None) -> None:
+        """Index a candidate; ``side`` (its text) tells whether it is excerpt-length."""
+        k = max(self.settings.threshold, EXCERPT_DISTANCE)
         if self._index is None:
-            self._index = FingerprintIndex(self.settings.threshold)
-        self._index.add(candidate.fp, len(self.entries), int(candidate.sort_date.timestamp()))
+            self._index, self._excerpts = FingerprintIndex(k), FingerprintIndex(k)
+        row, ts = len(self.entries), int(candidate.sort_date.timestamp())
+        self._index.add(candidate.fp, row, ts)
+        if side is not None and self._excerpts is not None and self.cache.of(side).excerpt:
+            self._excerpts.add(candidate.fp, row, ts)
         self.entries.append(candidate)
 
     def match(
@@ -209,10 +229,19 @@ class StoryIndex:
         exclude: str | None = None,
     ) -> Match | None:
         """The closest verified candidate (distance, then date, then id: deterministic)."""
-        if self._index is None:
+        if self._index is None or self._excerpts is None:
             return None
         ts, span = int(when.timestamp()), int(self.window.total_seconds())
-        hits = self._index.query(fp, self.settings.threshold, ts_min=ts - span, ts_max=ts + span)
+        far = max(self.settings.threshold, EXCERPT_DISTANCE)
+        # An excerpt looks at everything up to the excerpt distance; a full text looks
+        # at full texts up to the threshold and at excerpts up to the excerpt distance.
+        if self.cache.of(side).excerpt:
+            hits = self._index.query(fp, far, ts_min=ts - span, ts_max=ts + span)
+        else:
+            hits = self._index.query(
+                fp, self.settings.threshold, ts_min=ts - span, ts_max=ts + span
+            ) + self._excerpts.query(fp, far, ts_min=ts - span, ts_max=ts + span)
+        hits = list(dict(hits).items())
         near = sorted(
             (d, c.sort_date, c.item_id, c.story_id)
             for row, d in hits
