@@ -12,6 +12,7 @@ resolved against the directory of the config file, so ``feedhub run -c
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -173,6 +174,9 @@ class TopicConfig(_Strict):
     include: FilterConfig = FilterConfig()
     exclude: FilterConfig = FilterConfig()
     max_entries: int = Field(default=50, ge=1, le=10000)
+    # Stricter merging for this topic only: a copy whose overlap with the story's
+    # representative is below this is published as an entry of its own here.
+    min_overlap: float | None = Field(default=None, gt=0, le=1)
 
 
 class DedupeConfig(_Strict):
@@ -281,6 +285,9 @@ class Config(_Strict):
         raise KeyError(source_id)
 
 
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
 def _loc(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
@@ -288,6 +295,8 @@ def _loc(loc: tuple[int | str, ...]) -> str:
             out += f"[{part}]"
         elif part.startswith(("function-", "tagged-union")):
             continue
+        elif not _KEY.match(part):  # an unknown key like "a: b" or "." stays unambiguous
+            out += f"[{json.dumps(part, ensure_ascii=False)}]"
         else:
             out += f".{part}" if out else part
     return out or "(top level)"
@@ -384,6 +393,8 @@ def load_config(path: str | Path) -> Config:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(str(p), [f"{where}: not valid YAML: {problem}"]) from None
+    except (ValueError, OverflowError) as exc:  # PyYAML's int()/datetime(): 2026-13-01, 10**5000
+        raise ConfigError(str(p), [f"(file): not valid YAML: {exc}"]) from None
     if isinstance(data, dict) and "root" in data:
         raise ConfigError(str(p), ["root: unknown key"])
     return parse_config(data, str(p), str(p.resolve().parent))

@@ -57,3 +57,25 @@ def test_changing_the_preference_keeps_entry_ids(demo_tree: Path) -> None:
     assert after.keys() == before.keys()
     changed = [i for i in after if after[i] != before[i]]
     assert changed and all("harborpost" in after[i] for i in changed)
+
+
+def test_topic_min_overlap_splits_only_that_topic_with_stable_ids(demo_tree: Path) -> None:
+    text = demo_tree.read_text(encoding="utf-8")
+    assert feedhub("run", "--once", "-c", str(demo_tree)).returncode == 0
+    var = demo_tree.parent.parent / "var" / "feeds"
+    china = {e.id for e in feedparser.parse((var / "china.atom").read_bytes()).entries}
+    world = (var / "world-en.atom").read_bytes()
+    demo_tree.write_text(
+        text.replace(
+            "    title: 中文新闻 · merged\n",
+            "    title: 中文新闻 · merged\n    min_overlap: 0.99\n",
+        ),
+        encoding="utf-8",
+    )
+    assert feedhub("rebuild", "-c", str(demo_tree)).returncode == 0
+    strict = [e.id for e in feedparser.parse((var / "china.atom").read_bytes()).entries]
+    assert len(strict) > len(china) and china <= set(strict)  # stories keep their ids
+    assert (var / "world-en.atom").read_bytes() == world  # the other topic is untouched
+    assert feedhub("rebuild", "-c", str(demo_tree)).returncode == 0
+    again = [e.id for e in feedparser.parse((var / "china.atom").read_bytes()).entries]
+    assert again == strict  # the split-off entries' ids are stable too

@@ -6,8 +6,10 @@ import re
 from datetime import datetime
 
 from ..config import FilterConfig, TopicConfig
+from ..dedupe.assign import SHINGLE_N
+from ..dedupe.fingerprint import containment, shingle_set
 from ..storage import Storage
-from ..types import Article, StoryView
+from ..types import Article, StoryView, stable_id
 
 
 def _matches(rule: FilterConfig, article: Article) -> bool:
@@ -42,6 +44,32 @@ def representative(
     return min(members, key=key)
 
 
+def _split(
+    story_id: str,
+    members: list[tuple[Article, datetime]],
+    prefer: tuple[str, ...],
+    min_overlap: float | None,
+) -> list[tuple[str, list[tuple[Article, datetime]]]]:
+    """A topic's stricter ``min_overlap``: copies below it against the story's
+    representative become entries of their own, with ids derived from the story's
+    and the copy's, so they are as stable as the story's own."""
+    if min_overlap is None or len(members) < 2:
+        return [(story_id, members)]
+    rep, _ = representative(members, prefer)
+    rep_shingles = shingle_set(rep.text, SHINGLE_N)
+    kept: list[tuple[Article, datetime]] = []
+    apart: list[tuple[Article, datetime]] = []
+    for m in members:
+        if (
+            m[0].id == rep.id
+            or containment(rep_shingles, shingle_set(m[0].text, SHINGLE_N)) >= min_overlap
+        ):
+            kept.append(m)
+        else:
+            apart.append(m)
+    return [(story_id, kept)] + [(stable_id(story_id, "apart", m[0].id), [m]) for m in apart]
+
+
 def select_stories(
     storage: Storage, topic: TopicConfig, prefer: tuple[str, ...] = ()
 ) -> list[StoryView]:
@@ -55,17 +83,17 @@ def select_stories(
     for story_id, members in storage.story_members(topic.sources).items():
         if not any(a.source_id in topic.sources and wanted(topic, a) for a, _ in members):
             continue
-        rep, _ = representative(members, prefer)
-        others = tuple(a for a, _ in members if a.id != rep.id)
-        stamps: list[datetime] = [a.updated or a.published or seen for a, seen in members]
-        views.append(
-            StoryView(
-                id=story_id,
-                representative=rep,
-                others=others,
-                published=min((a.published or seen) for a, seen in members),
-                updated=max(stamps),
+        for view_id, group in _split(story_id, members, prefer, topic.min_overlap):
+            rep, _ = representative(group, prefer)
+            stamps: list[datetime] = [a.updated or a.published or seen for a, seen in group]
+            views.append(
+                StoryView(
+                    id=view_id,
+                    representative=rep,
+                    others=tuple(a for a, _ in group if a.id != rep.id),
+                    published=min((a.published or seen) for a, seen in group),
+                    updated=max(stamps),
+                )
             )
-        )
     views.sort(key=lambda v: (v.published or datetime.min, v.id), reverse=True)
     return views[: topic.max_entries]
