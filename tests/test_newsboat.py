@@ -146,6 +146,16 @@ topics:
             )
         )
         assert wait_for(lambda: stored("two", 3)), srv.output()
+
+        def orchard_has_related() -> bool:  # the topic file is rewritten after the store
+            return any(
+                link.get("rel") == "related"
+                for e in feed().entries
+                if "Orchard" in e.title
+                for link in e.links
+            )
+
+        assert wait_for(orchard_has_related), srv.output()
         merged = feed()
         assert len(merged.entries) == 4, [e.title for e in merged.entries]
         orchard = [e for e in merged.entries if "Orchard" in e.title]

@@ -111,7 +111,10 @@ def parse_feed(
     """
     stripped = body.removeprefix(b"\xef\xbb\xbf").lstrip()
     if stripped.startswith(b"{") or (content_type or "").split(";")[0].strip().endswith("json"):
-        return _parse_json_feed(body, source_id, url, outlet)
+        try:
+            return _parse_json_feed(body, source_id, url, outlet)
+        except RecursionError:  # json.loads, or str() of a value, ~1000 levels deep
+            raise ParseError(source_id, f"{url}: not valid JSON (nested too deeply)") from None
     if not stripped:
         raise ParseError(source_id, f"{url}: empty response, not a feed")
     if _ENTITY_DECL.search(body[:65536]):
@@ -166,13 +169,17 @@ def parse_feed(
     return items
 
 
+def _utf8(text: str) -> str:
+    """Lone surrogates (JSON's ``"\\ud800"``) → "?": item text must encode as UTF-8
+    (content hash, SQLite, the sanitizer)."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _parse_json_feed(body: bytes, source_id: str, url: str, outlet: str | None) -> list[RawItem]:
     try:
         data = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ParseError(source_id, f"{url}: not valid JSON ({exc})") from None
-    except RecursionError:
-        raise ParseError(source_id, f"{url}: not valid JSON (nested too deeply)") from None
     if not isinstance(data, dict) or not str(data.get("version", "")).startswith(
         "https://jsonfeed.org/version/"
     ):
@@ -199,18 +206,18 @@ def _parse_json_feed(body: bytes, source_id: str, url: str, outlet: str | None) 
         items.append(
             RawItem(
                 source_id=source_id,
-                key=str(key),
+                key=_utf8(str(key)),
                 format="json",
                 title=sanitize_text(str(entry.get("title") or "")) or "(untitled)",
-                content=str(html if html else text),
+                content=_utf8(str(html if html else text)),
                 content_type="html" if html else "text",
-                link=_absolute(entry.get("url"), url),
+                link=_absolute(_utf8(str(entry["url"])) if entry.get("url") else None, url),
                 author=sanitize_text(str(author)) if author else None,
                 outlet=outlet,
                 published=parse_date(entry.get("date_published")),
                 updated=parse_date(entry.get("date_modified")),
-                categories=tuple(str(t) for t in tags),
-                image=str(entry["image"]) if entry.get("image") else None,
+                categories=tuple(_utf8(str(t)) for t in tags),
+                image=_utf8(str(entry["image"])) if entry.get("image") else None,
             )
         )
     return items

@@ -162,12 +162,7 @@ def _refuse_private(request: httpx.Request) -> None:
 
 def make_client(limits: Limits, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """A client for feed fetching; tests inject ``transport`` (httpx.MockTransport)."""
-    if transport is None:
-        own = httpx.HTTPTransport()
-        pool = own._pool  # httpx offers no other way to reach httpcore's network backend
-        pool._network_backend = _DeadlineBackend(pool._network_backend)
-        transport = own
-    return httpx.Client(
+    client = httpx.Client(
         timeout=httpx.Timeout(limits.timeout),
         follow_redirects=True,
         max_redirects=limits.max_redirects,
@@ -181,6 +176,14 @@ def make_client(limits: Limits, transport: httpx.BaseTransport | None = None) ->
         },
         transport=transport,
     )
+    if transport is None:
+        # httpx offers no public way to reach httpcore's network backend; patching the pools
+        # it built (direct, and any HTTP(S)_PROXY mounts) keeps its proxy handling intact
+        for own in (client._transport, *client._mounts.values()):
+            pool = getattr(own, "_pool", None)
+            if isinstance(pool, httpcore.ConnectionPool):
+                pool._network_backend = _DeadlineBackend(pool._network_backend)
+    return client
 
 
 def fetch(
