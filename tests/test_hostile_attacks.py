@@ -458,7 +458,8 @@ def test_deeply_nested_item_is_cleaned() -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="BUG (feedparser loose parser): ~220 bytes of memory per byte of unclosed tags "
-    "(1.2 MB of '<p>' peaked at ~300 MB): a 10 MB body could take ~2.5 GB",
+    "(1.2 MB of '<p>' peaked at ~300 MB); feedhub now refuses ill-formed bodies over 2 MB "
+    "(test below), which caps the worst case near 450 MB instead of ~2.5 GB",
 )
 def test_parse_memory_is_proportionate_for_unclosed_tags() -> None:
     from feedhub.collect.feeds import parse_feed
@@ -473,6 +474,23 @@ def test_parse_memory_is_proportionate_for_unclosed_tags() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 50 * len(body), f"{peak / len(body):.0f} bytes of memory per byte of input"
+
+
+def test_large_ill_formed_body_is_refused_before_the_lenient_parser() -> None:
+    from feedhub.collect.feeds import LOOSE_MAX_BYTES, parse_feed
+
+    ATTACKS.append("3 MB of unclosed tags (refused before feedparser)")
+    body = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+    body += b"<item><title>x</title><guid>1</guid>" + b"<p>" * 1_000_000 + b"</channel></rss>"
+    assert len(body) > LOOSE_MAX_BYTES
+    tracemalloc.start()
+    try:
+        with pytest.raises(ParseError, match="ill-formed XML larger than"):
+            parse_feed(body, "evil", "http://x.example/f")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * len(body), f"{peak / len(body):.0f} bytes of memory per byte of input"
 
 
 # --------------------------------------------------------------------------- end to end

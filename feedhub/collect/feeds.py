@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
+from xml.parsers import expat
 
 import feedparser
 import httpx
@@ -32,6 +33,45 @@ from .http import Limits, fetch, make_client
 
 _DTD_SUBSET = re.compile(rb"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.S | re.I)
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
+
+
+# feedparser falls back to a lenient parser for ill-formed XML, which can need ~200
+# bytes of memory per input byte (unclosed tags); past this size only well-formed XML
+# is parsed, which caps that worst case at a few hundred MB.
+LOOSE_MAX_BYTES = 2_000_000
+
+
+MAX_DEPTH = 1000  # no real feed nests elements this deep
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def _well_formed(body: bytes) -> bool:
+    """A streaming expat pass (no tree, no parameter entities) that also gives up past
+    ``MAX_DEPTH`` open elements, so its own tag stack stays small."""
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    depth = 0
+
+    def start(name: str, attrs: object) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise _TooDeep
+
+    def end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(body, True)
+    except (expat.ExpatError, _TooDeep):
+        return False
+    return True
 
 
 def _local_path(url: str) -> Path | None:
@@ -123,6 +163,12 @@ def parse_feed(
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
+    if len(body) > LOOSE_MAX_BYTES and not _well_formed(body):
+        raise ParseError(
+            source_id,
+            f"{url}: ill-formed XML larger than {LOOSE_MAX_BYTES} bytes is not parsed "
+            "(feedparser's lenient parser can take ~200x its input in memory)",
+        )
     try:
         parsed = feedparser.parse(
             body, response_headers=headers, sanitize_html=False, resolve_relative_uris=True
