@@ -10,6 +10,7 @@ image/URL repair) → ``sanitize`` (always last).
 from __future__ import annotations
 
 import html as htmllib
+import re
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
@@ -49,6 +50,24 @@ def _render(raw_text: str, content_type: str) -> str:
     return "".join(f"<p>{htmllib.escape(p)}</p>" for p in paragraphs)
 
 
+MAX_NESTING = 200
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)[^>]*?(/?)>")
+_VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
+
+
+def nesting_depth(html: str) -> int:
+    """Deepest element nesting of ``html``, counted on its tags (linear, no tree)."""
+    depth = deepest = 0
+    for m in _TAG.finditer(html):
+        closing, name, self_closing = m.group(1), m.group(2).lower(), m.group(3)
+        if closing:
+            depth = max(0, depth - 1)
+        elif not self_closing and name not in _VOID:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
 def clean(raw: RawItem, pack: RulePack | None = None, learned: Learned | None = None) -> Cleaned:
     """Clean one raw item with its format's rules (or ``pack``) and, when given, the
     boilerplate learned for its source."""
@@ -61,7 +80,13 @@ def clean(raw: RawItem, pack: RulePack | None = None, learned: Learned | None = 
     base = raw.link or link
     pack = pack.for_host(urlsplit(base).hostname if base else None)
     cleaner = TreeCleaner(pack, raw.title, base, learned)
-    soup = cleaner.run(_render(text, raw.content_type))
+    rendered = _render(text, raw.content_type)
+    if nesting_depth(rendered) > MAX_NESTING:
+        # The tree stage recurses per level and slows quadratically with depth; no
+        # article nests this deep, so keep its text only (the sanitizer is linear).
+        rendered = _render(sanitize_text(rendered), "text")
+        removed.append(Removal("too-deeply-nested", f"markup nested over {MAX_NESTING} levels"))
+    soup = cleaner.run(rendered)
     out = sanitize(str(soup))
     return Cleaned(
         html=out,
