@@ -16,7 +16,6 @@ import math
 import re
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -90,7 +89,6 @@ def check_usable(config: Config) -> None:
 
 
 def load_and_check(path: Path) -> Config | None:
-    t0 = time.monotonic()
     try:
         config = load_config(path)
     except ConfigError as exc:
@@ -99,8 +97,6 @@ def load_and_check(path: Path) -> Config | None:
             check_problem(problem)
         CASES["rejected"] += 1
         return None
-    finally:
-        assert time.monotonic() - t0 < 10, "load_config took over 10 s"
     CASES["loaded"] += 1
     check_usable(config)
     return config
