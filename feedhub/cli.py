@@ -191,7 +191,12 @@ def compare_files(pairs: list[tuple[Path, Path]], dedupe: DedupeConfig) -> list[
         a, b = arts[pa], arts[pb]
         d = distance(a.fingerprint, b.fingerprint)
         v = decide(
-            Side(a.text, a.title, str(pa)), Side(b.text, b.title, str(pb)), d, settings, vectors
+            Side(a.text, a.title, str(pa)),
+            Side(b.text, b.title, str(pb)),
+            d,
+            settings,
+            vectors,
+            all_signals=True,
         )
         out.append(
             {

@@ -119,7 +119,6 @@ class Features:
     excerpt: bool
     shingles: frozenset[str]
     title: frozenset[str]
-    vector: dict[str, float] | None
 
 
 class FeatureCache:
@@ -130,6 +129,7 @@ class FeatureCache:
     def __init__(self, idf: Idf | None) -> None:
         self.idf = idf
         self._cache: dict[str, Features] = {}
+        self._vectors: dict[str, dict[str, float] | None] = {}
 
     @property
     def usable(self) -> bool:
@@ -146,17 +146,38 @@ class FeatureCache:
             excerpt=len(stream) < EXCERPT_CHARS,
             shingles=shingle_set(side.text, SHINGLE_N),
             title=title_bigrams(side.title),
-            vector=self.idf.vector(side.text) if self.idf and self.usable else None,
         )
         if side.item_id:
             self._cache[side.item_id] = features
         return features
 
+    def vector(self, side: Side) -> dict[str, float] | None:
+        """The article's IDF vector, built only when a pair needs the cosine (most
+        candidates are settled by overlap or distance first)."""
+        if self.idf is None or not self.usable:
+            return None
+        if side.item_id and side.item_id in self._vectors:
+            return self._vectors[side.item_id]
+        vec = self.idf.vector(side.text)
+        if side.item_id:
+            self._vectors[side.item_id] = vec
+        return vec
+
 
 def decide(
-    a: Side, b: Side, dist: int, settings: Settings, cache: FeatureCache | None = None
+    a: Side,
+    b: Side,
+    dist: int,
+    settings: Settings,
+    cache: FeatureCache | None = None,
+    all_signals: bool = False,
 ) -> Decision:
-    """Are two cleaned articles at simhash distance ``dist`` the same story?"""
+    """Are two cleaned articles at simhash distance ``dist`` the same story?
+
+    The cosine is computed only where it can decide (overlap did not settle the
+    pair and neither text is short), or for every pair with ``all_signals``
+    (``feedhub compare`` shows them all).
+    """
     cache = cache or FeatureCache(None)
     fa, fb = cache.of(a), cache.of(b)
     union = fa.title | fb.title
@@ -173,11 +194,14 @@ def decide(
     overlap = containment(fa.shingles, fb.shingles)
     short = fa.short or fb.short
     need = SHORT_OVERLAP if short else settings.min_overlap
-    # None: no IDF collection, or their script has too few documents in it
-    cos = cosine(fa.vector, fb.vector) if fa.vector and fb.vector else None
+    cos = None  # also None: no IDF collection, or their script has too few documents
+    can_decide = not short and overlap < need
+    if all_signals or can_decide:
+        va, vb = cache.vector(a), cache.vector(b)
+        cos = cosine(va, vb) if va and vb else None
     if overlap >= need:
         return Decision(True, dist, overlap, cos, title, f"overlap {overlap:.2f} >= {need}")
-    if cos is not None and not short and cos >= settings.min_cosine:
+    if can_decide and cos is not None and cos >= settings.min_cosine:
         return Decision(
             True, dist, overlap, cos, title, f"rare-term cosine {cos:.2f} >= {settings.min_cosine}"
         )
