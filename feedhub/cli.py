@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -230,17 +231,27 @@ def cmd_compare(args: argparse.Namespace) -> int:
     dedupe = _dedupe_settings(args)
     if args.pairs:
         base = Path(args.pairs).resolve().parent
+        # Relative paths: as given (from here), else from the pairs file's folder or the
+        # one above it (a labels/ folder beside the corpus it describes).
+        roots = (Path("."), base, base.parent)
+
+        def locate(p: str) -> Path:
+            found = (r / p for r in roots if (r / p).exists())
+            return Path(p) if Path(p).is_absolute() else next(found, base / p)
+
         pairs: list[tuple[Path, Path]] = []
-        with open(args.pairs, encoding="utf-8") as f:
-            for line in f:
-                cols = line.rstrip("\n").split("\t")
-                if len(cols) < 2 or not cols[0].strip() or line.startswith("#"):
-                    continue
-                a, b = (
-                    Path(p) if Path(p).is_absolute() or Path(p).exists() else base / p
-                    for p in cols[:2]
-                )
-                pairs.append((a, b))
+        try:
+            lines = Path(args.pairs).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{args.pairs}: cannot read: {exc}") from None
+        for n, line in enumerate(lines):
+            cols = line.split("\t")
+            if len(cols) < 2 or not cols[0].strip() or line.startswith("#"):
+                continue
+            a, b = locate(cols[0]), locate(cols[1])
+            if n == 0 and not a.exists() and not b.exists():
+                continue  # a header row (file_a, file_b, ...)
+            pairs.append((a, b))
         for (a, b), result in zip(pairs, compare_files(pairs, dedupe), strict=True):
             print(
                 json.dumps({"file_a": str(a), "file_b": str(b), **result}, ensure_ascii=False),
@@ -386,6 +397,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `feedhub compare --pairs … | head`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -265,3 +265,42 @@ def test_excerpt_is_compared_beyond_the_full_text_threshold() -> None:
     # two full texts that far apart are never compared
     other = Side(full[::-1], "", "other")
     assert index.match(far, t0, other, sides.__getitem__) is None
+
+
+def test_compare_pairs_file_with_header_and_paths_relative_to_the_corpus(tmp_path: Path) -> None:
+    """The labelled-pairs layout: labels/pairs.tsv with a header, paths relative to the
+    folder above it; one JSON line per data row, in input order."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "corpora"
+    shutil.copytree(DEMO / "goodnews", corpus / "goodnews")
+    (corpus / "labels").mkdir()
+    rows = [
+        ("goodnews/dawn1/618203.md", "goodnews/kz3/1043562.md", "dup"),
+        ("goodnews/dawn1/618203.md", "goodnews/dawn1/618207.md", "different"),
+    ]
+    (corpus / "labels" / "pairs.tsv").write_text(
+        "file_a\tfile_b\tlabel\n" + "".join(f"{a}\t{b}\t{c}\n" for a, b, c in rows),
+        encoding="utf-8",
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "feedhub",
+            "compare",
+            "--pairs",
+            str(corpus / "labels" / "pairs.tsv"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=tmp_path,
+    ).stdout
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["duplicate"] for r in results] == [True, False]
+    assert [Path(r["file_b"]).name for r in results] == ["1043562.md", "618207.md"]
