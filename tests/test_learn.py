@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from feedhub.clean import LearnSettings, clean_many, pack_for
 from feedhub.clean.learn import block_key, learn
 from feedhub.types import RawItem
@@ -78,6 +80,10 @@ def test_sentence_quoted_by_two_stories_survives(tmp_path: Path) -> None:
     assert "订阅本站周末特刊" not in out["text"]
 
 
+def pack_for_rss(raw: RawItem):  # type: ignore[no-untyped-def]
+    return pack_for(raw.format)
+
+
 def raw_item(i: int, published: str) -> RawItem:
     from feedhub.dates import parse_date
 
@@ -136,3 +142,32 @@ def test_title_is_never_removed(tmp_path: Path) -> None:
         )
     out = json.loads(run_clean(str(folder / "p0.md")).stdout)
     assert "每日天气" in out["text"]  # in all 4 articles, but it is the title
+
+
+def test_known_boilerplate_is_applied_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A feed item whose source history already teaches the promo is cleaned once, and
+    comes out as the two-pass result would."""
+    import feedhub.clean as clean_module
+
+    settings = LearnSettings(window=50, min_share=0.3, min_articles=3)
+    stored = [
+        clean_many([raw_item(i, f"2026-11-1{i}T08:00:00Z")], pack_for_rss, settings)[0]
+        for i in range(3)
+    ]
+    history = [(str(i), c.blocks) for i, c in enumerate(stored) if c is not None]
+    calls = []
+    real = clean_module.clean
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args[0].key)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(clean_module, "clean", counting)
+    [c] = clean_many(
+        [raw_item(3, "2026-11-13T08:00:00Z")],
+        pack_for_rss,
+        settings,
+        lambda group, exclude: list(history),
+    )
+    assert c is not None and PROMO not in c.text and BODIES[3] in c.text
+    assert calls == ["k3"]

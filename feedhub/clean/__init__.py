@@ -123,10 +123,21 @@ def clean_many(
     whose cleaning raises is passed to ``on_error`` and comes back as None
     (the others go on); without ``on_error`` the exception propagates.
     """
-    first: list[Cleaned | None] = []
+    batch_ids = frozenset(r.id for r in raws)
+    # What the stored history already teaches, for items whose group is known before
+    # cleaning (a feed item's link or outlet): they are cleaned once with it, and only
+    # cleaned again below if this batch changes what counts as boilerplate for them.
+    prior: dict[str, Learned] = {}
+    prior_of: list[Learned | None] = []
     for raw in raws:
+        group = learn_group(raw.source_id, raw.link, raw.outlet) if raw.link or raw.outlet else ""
+        if group and history and settings.enabled and group not in prior:
+            prior[group] = learn(group, [k for _, k in sorted(history(group, batch_ids))], settings)
+        prior_of.append(prior.get(group))
+    first: list[Cleaned | None] = []
+    for raw, known in zip(raws, prior_of, strict=True):
         try:
-            first.append(clean(raw, pack_of(raw)))
+            first.append(clean(raw, pack_of(raw), known))
         except Exception as exc:  # a cleaner bug on one article must not stop the batch
             if on_error is None:
                 raise
@@ -139,17 +150,16 @@ def clean_many(
         if c is not None:
             groups.setdefault(group_of(raws[i], c), []).append(i)
     out = list(first)
-    batch_ids = frozenset(r.id for r in raws)
     for group, idxs in groups.items():
         past = history(group, batch_ids) if history else []
         now = [(_sort_key(raws[i]), c.blocks) for i in idxs if (c := first[i]) is not None]
         recent = [keys for _, keys in sorted(past + now)]
         learned = learn(group, recent, settings)
-        if not learned.boilerplate:
-            continue
         for i in idxs:
-            c = first[i]
-            if c is not None and learned.boilerplate.intersection(c.blocks):
+            c, known = first[i], prior_of[i]
+            used = known.boilerplate if known is not None else frozenset()
+            # clean again only where the final boilerplate differs from what was applied
+            if c is not None and (learned.boilerplate ^ used).intersection(c.blocks):
                 out[i] = clean(raws[i], pack_of(raws[i]), learned)
     return out
 
