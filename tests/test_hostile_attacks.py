@@ -592,3 +592,17 @@ def test_attack_sources_through_the_cli(hostile: Hostile, tmp_path: Path) -> Non
 def test_zz_report_attacks() -> None:
     """Prints how many attacks ran in this module (pytest -s)."""
     print(f"\nattacks tried in test_hostile_attacks: {len(ATTACKS)}")
+
+
+def test_private_peer_is_refused_even_when_the_name_check_is_fooled(hostile: Hostile) -> None:
+    """DNS rebinding: the name resolved to a public address when the request hook looked,
+    and to a private one when the connection was made.  Simulated by dropping the hook:
+    the connected socket's peer is checked too."""
+    from feedhub.collect.http import fetch, make_client
+
+    ATTACKS.append("private peer after the name check (DNS rebinding)")
+    limits = Limits(timeout=5, max_bytes=1_000_000, allow_private=False)
+    with make_client(limits) as client:
+        client.event_hooks["request"] = []  # the name check saw a public address
+        with pytest.raises(FetchError, match="private address"):
+            fetch(client, "evil", hostile.url("/anything"), HTTPCache(), limits)

@@ -107,8 +107,14 @@ class _DeadlineStream(httpcore.NetworkStream):
 
 
 class _DeadlineBackend(httpcore.NetworkBackend):
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+    """Deadline-capped connections; with ``public_only``, a connection whose peer is
+    not a public address is closed at once.  The request hook refuses such hosts by
+    name first, but a name can resolve differently a moment later (DNS rebinding):
+    checking the connected socket's peer is what closes that gap."""
+
+    def __init__(self, inner: httpcore.NetworkBackend, public_only: bool = False) -> None:
         self._inner = inner
+        self._public_only = public_only
 
     def connect_tcp(
         self,
@@ -121,6 +127,12 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         stream = self._inner.connect_tcp(
             host, port, _left(timeout, httpcore.ConnectTimeout), local_address, socket_options
         )
+        if self._public_only:
+            peer = stream.get_extra_info("server_addr")
+            ip = _non_public(str(peer[0])) if isinstance(peer, tuple) and peer else None
+            if ip is not None:
+                stream.close()
+                raise httpcore.ConnectError(f"{host} connected to a private address ({ip})")
         return _DeadlineStream(stream)
 
     def connect_unix_socket(
@@ -153,11 +165,22 @@ def _refuse_private(request: httpx.Request) -> None:
     except (OSError, UnicodeError):
         return  # unresolvable: the connection attempt fails with a clear error
     for info in infos:
-        ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        if not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_unspecified:
+        ip = _non_public(str(info[4][0]))
+        if ip is not None:
             raise _PrivateAddress(f"{request.url} resolves to a private address ({ip})")
+
+
+def _non_public(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address if it is loopback/private/link-local/reserved/multicast, else None."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_unspecified:
+        return ip
+    return None
 
 
 def make_client(limits: Limits, transport: httpx.BaseTransport | None = None) -> httpx.Client:
@@ -179,10 +202,13 @@ def make_client(limits: Limits, transport: httpx.BaseTransport | None = None) ->
     if transport is None:
         # httpx offers no public way to reach httpcore's network backend; patching the pools
         # it built (direct, and any HTTP(S)_PROXY mounts) keeps its proxy handling intact
-        for own in (client._transport, *client._mounts.values()):
+        # (the peer check only on the direct pool: through a proxy, the peer is the proxy)
+        direct = client._transport
+        for own in (direct, *client._mounts.values()):
             pool = getattr(own, "_pool", None)
             if isinstance(pool, httpcore.ConnectionPool):
-                pool._network_backend = _DeadlineBackend(pool._network_backend)
+                public_only = own is direct and not limits.allow_private
+                pool._network_backend = _DeadlineBackend(pool._network_backend, public_only)
     return client
 
 
