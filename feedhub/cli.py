@@ -208,7 +208,8 @@ def compare_files(pairs: list[tuple[Path, Path]], dedupe: DedupeConfig) -> list[
                 "min_overlap": dedupe.min_overlap,
                 "cosine": None if v.cosine is None else round(v.cosine, 3),
                 "min_cosine": dedupe.min_cosine,
-                "title_similarity": round(v.title_similarity, 3),
+                "headline_similarity": round(v.headline_similarity, 3),
+                "headline_floors": [list(f) for f in dedupe.headline],
                 "rule": v.rule,
                 "a": {
                     "title": a.title,

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
@@ -62,7 +63,13 @@ def _no_control(v: str | None) -> str | None:
 def _check_regexes(patterns: tuple[str, ...]) -> tuple[str, ...]:
     for i, pattern in enumerate(patterns):
         try:
-            re.compile(pattern)
+            # A FutureWarning ("possible nested set") marks syntax whose meaning a later
+            # Python changes: refused here rather than printed mid-run and reinterpreted.
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", FutureWarning)
+                re.compile(pattern)
+        except FutureWarning as exc:
+            raise ValueError(f"[{i}] ambiguous regular expression: {exc} (escape it)") from None
         except (re.error, RecursionError, OverflowError) as exc:
             raise ValueError(f"[{i}] not a regular expression: {exc}") from None
     return patterns
@@ -179,10 +186,16 @@ class TopicConfig(_Strict):
     min_overlap: float | None = Field(default=None, gt=0, le=1)
 
 
+_Share = Annotated[float, Field(gt=0, le=1)]
+
+
 class DedupeConfig(_Strict):
     threshold: int = Field(default=24, ge=0, le=64)
     min_overlap: float = Field(default=0.7, gt=0, le=1)
     min_cosine: float = Field(default=0.55, gt=0, le=1)
+    # The corroborated-headline rule, at any simhash distance: [headline, cosine]
+    # floors, any one of which merges ([] turns the rule off).
+    headline: tuple[tuple[_Share, _Share], ...] = ((0.6, 0.2),)
     # Which copy represents a story: the first outlet of this list that has one,
     # else the most complete text, else the earliest.
     prefer_outlets: tuple[str, ...] = ()

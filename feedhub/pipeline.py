@@ -237,7 +237,12 @@ def next_due(source: SourceConfig, now: datetime, errors: int) -> datetime:
 
 
 def dedupe_settings_of(d: DedupeConfig) -> Settings:
-    return Settings(threshold=d.threshold, min_overlap=d.min_overlap, min_cosine=d.min_cosine)
+    return Settings(
+        threshold=d.threshold,
+        min_overlap=d.min_overlap,
+        min_cosine=d.min_cosine,
+        headline=d.headline,
+    )
 
 
 _FIRST = datetime.min.replace(tzinfo=UTC)

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         dup = bool(res["duplicate"])
         signals = (
             f"distance {res['distance']}, overlap {res['overlap']}, "
-            f"cosine {res['cosine']}, title {res['title_similarity']} → {res['rule']}"
+            f"cosine {res['cosine']}, headline {res['headline_similarity']} → {res['rule']}"
         )
         positive = r["label"] in ("near", "dup")
         if args.features:

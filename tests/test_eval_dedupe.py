@@ -26,10 +26,11 @@ def test_eval_dedupe_on_labelled_pairs() -> None:
     m = re.fullmatch(r"precision (\d\.\d{3}) recall (\d\.\d{3}) f1 (\d\.\d{3})", last)
     assert m, last
     precision, recall = float(m.group(1)), float(m.group(2))
-    # The policy: no false merges (a missed duplicate is preferable).  Recall is
-    # reported, not asserted: see the closing notes for where it stands.
+    # The policy: no false merges (a missed duplicate is preferable).  The recall
+    # floor sits below the measured 0.708: it fails if the headline route (candidates
+    # beyond the simhash distance) or the cosine stops working, not on one pair.
     assert precision >= 0.99, result.stdout
-    assert recall > 0.3, result.stdout  # the rewrite signal is doing something
+    assert recall >= 0.65, result.stdout
     # every error is listed
     errors = [ln for ln in result.stdout.splitlines() if ln.startswith(("MISSED", "FALSE MERGE"))]
     counts = re.search(r"tp (\d+) fp (\d+) fn (\d+)", result.stdout)

@@ -4,19 +4,20 @@ Rationale
 ---------
 Cleaning comes first: on raw mirror pages the shared nav/promo/footer
 boilerplate makes two unrelated pages of one outlet closer than the same
-story told by two outlets.  Then two steps: simhash finds *candidates*, the
-text signals *decide*.  Policy: a missed duplicate is preferable to a false
-merge (a reader can skip a repeat, but never sees a story hidden inside
-another), so every rule is tuned to zero false merges on the labelled pairs
-in ``../shared/corpora`` and gives up recall for it.
+story told by two outlets.  Then two steps: *candidates* (simhash distance,
+and headline postings), then text signals that *decide*.  Policy: a missed
+duplicate is preferable to a false merge (a reader can skip a repeat, but
+never sees a story hidden inside another), so every rule keeps a margin above
+the hardest labelled negative of its kind and gives up recall for it.
 
-Thresholds (measured on the 276 labelled pairs, after cleaning; see
-``scripts/eval_dedupe.py``)
+Thresholds (measured on the 276 labelled pairs in ``../shared/corpora``, after
+cleaning; see ``scripts/eval_dedupe.py``)
 ----------------------------------------------------------------------------
-* ``threshold`` (``dedupe.threshold``, default 24 of 64 bits): the candidate
-  filter.  Light edits sit at 0–5 bits, rewrites by another outlet at 8–36,
-  unrelated same-outlet pages from 15 up: no distance separates them (best
-  simhash-only F1 ≈ 0.7), so the distance only narrows the search.
+* ``threshold`` (``dedupe.threshold``, default 24 of 64 bits): the simhash
+  candidate route.  Light edits sit at 0–5 bits, rewrites by another outlet at
+  8–36 (random texts at 32 ± 4), unrelated same-outlet pages from 15 up: no
+  distance separates them (best simhash-only F1 ≈ 0.7), so the distance only
+  narrows the search for the two text rules below.
 * ``min_overlap`` (default 0.7): containment of token 4-gram shingles
   (4 CJK characters or 4 words), |A∩B| / min(|A|,|B|), so an excerpt inside a
   full article scores 1.0.  Reprints and light rewording score 0.75–1.0; the
@@ -29,7 +30,21 @@ Thresholds (measured on the 276 labelled pairs, after cleaning; see
   apart); 0.55 keeps a margin above it rather than sitting on it.  It
   needs a collection: IDF is counted per script (CJK bigrams, other scripts by
   word), and a script with fewer than ``MIN_COLLECTION`` articles in the
-  window gets no cosine, so only the overlap rule applies to it.
+  window gets no cosine.
+* ``headline`` (default: one floor, headline 0.6 and cosine 0.2): the corroborated
+  headline, at any simhash distance.  Another outlet's rewrite keeps the
+  story's headline facts (who, what, where) while its body shares little
+  wording: its whole text sits at random simhash distance.  Headline
+  agreement is the IDF-weighted containment of headline terms (the lighter
+  headline's weight found in the other; a symmetric Dice ≥ ``HEADLINE_DICE``
+  too, so a short headline is not contained in a long one through one place
+  name), and the body must corroborate it:
+  cosine ≥ 0.2 when headlines agree on ≥ 0.6 (more floors can be configured,
+  e.g. a lower headline with a higher cosine).  The
+  highest negatives: same-day follow-ups on one policy (headline 0.57,
+  cosine 0.33) and same-topic, other-event stories (headline ≤ 0.4).  Such
+  pairs come from a second candidate route, postings of headline terms
+  (``StoryIndex``).  Parts of a series (（1） vs （2）) never merge this way.
 * Excerpts: a feed summary sits 25-30 bits from its full article as a whole
   text, so when either side has fewer than ``EXCERPT_CHARS`` normalised
   characters the pair is compared up to ``EXCERPT_DISTANCE`` bits; the
@@ -39,14 +54,17 @@ Thresholds (measured on the 276 labelled pairs, after cleaning; see
   ``SHORT_OVERLAP``; empty texts never merge.
 * Traditional Chinese is converted to simplified before any signal.
 
-Known false-positive cases, each with a test in ``tests/test_dedupe.py``:
-same-outlet pages sharing only their template (cleaning removes it first);
-near-empty bodies (MIN_CHARS / empty rule); series parts with an identical
-opening paragraph (overlap stays < 0.7 because the rest differs; the title
-similarity they share is deliberately not a deciding signal); follow-ups
-about the same people (cosine < 0.5 since the event-specific terms differ).
-Known misses: rewrites that share neither wording nor rare terms (about half
-of the labelled ``dup`` pairs, mostly two write-ups of one briefing).
+Known false-positive cases, each with a test in ``tests/test_dedupe.py`` or
+``tests/test_dedupe_headline.py``: same-outlet pages sharing only their template
+(cleaning removes it first); near-empty bodies (MIN_CHARS / empty rule); series
+parts with an identical opening paragraph and headline (overlap stays < 0.7
+because the rest differs; the headline rule refuses differing part markers);
+one generic headline over unrelated bodies ("今日要闻": the cosine must
+corroborate); follow-ups about the same people (cosine < 0.5 since the
+event-specific terms differ).
+Known misses (precision 1.000, recall 0.708 on the labelled pairs): two
+write-ups of one briefing under unrelated headlines, which share neither
+wording, headline nor enough rare terms (cosine 0.1–0.25).
 """
 
 from __future__ import annotations
@@ -58,7 +76,7 @@ from datetime import datetime, timedelta
 from ..storage import Candidate
 from .fingerprint import containment, normalize, shingle_set
 from .index import FingerprintIndex
-from .signals import Idf, cosine, title_bigrams
+from .signals import Idf, cosine, headline_terms, series_part
 
 MIN_CHARS = 60
 SHORT_OVERLAP = 0.95
@@ -68,6 +86,11 @@ MIN_COLLECTION = 20
 # so a pair where one side is this short is compared up to EXCERPT_DISTANCE bits; the
 # overlap rule, measured in the shorter text, still decides.
 EXCERPT_CHARS = 500
+# The headline rule also needs this symmetric agreement (Dice): containment alone lets
+# a short headline sit "inside" a long one through one shared place name ("Fair Ford
+# …" vs "Fair Ford …", two stories from one town; seen in bench/run.py's corpus).
+# Every labelled duplicate that clears the containment floor is above 0.5.
+HEADLINE_DICE = 0.45
 EXCERPT_DISTANCE = 32
 
 
@@ -80,6 +103,13 @@ class Settings:
     threshold: int = 24
     min_overlap: float = 0.7
     min_cosine: float = 0.55
+    # (headline, cosine) floors: the more the headlines agree, the less body
+    # corroboration the pair needs.  A pair merges when it clears any one.
+    headline: tuple[tuple[float, float], ...] = ((0.6, 0.2),)
+
+    @property
+    def min_headline(self) -> float:
+        return min((h for h, _ in self.headline), default=1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +129,14 @@ class Decision:
     distance: int
     overlap: float
     cosine: float | None
-    title_similarity: float
+    headline_similarity: float
     rule: str
 
     def explain(self) -> str:
         cos = "n/a" if self.cosine is None else f"{self.cosine:.2f}"
         return (
             f"distance {self.distance}, overlap {self.overlap:.2f}, cosine {cos}, "
-            f"title {self.title_similarity:.2f} → {self.rule}"
+            f"headline {self.headline_similarity:.2f} → {self.rule}"
         )
 
 
@@ -118,12 +148,13 @@ class Features:
     short: bool
     excerpt: bool
     shingles: frozenset[str]
-    title: frozenset[str]
+    headline: frozenset[str]
+    part: str | None
 
 
 class FeatureCache:
-    """Per-article decision inputs (shingles, title bigrams, IDF vector), keyed by item
-    id: one article is compared with many candidates, and recomputing its text
+    """Per-article decision inputs (shingles, headline terms, IDF vector), keyed by
+    item id: one article is compared with many candidates, and recomputing its text
     features for every pair was two thirds of the pipeline's time."""
 
     def __init__(self, idf: Idf | None) -> None:
@@ -145,7 +176,8 @@ class FeatureCache:
             short=len(stream) < MIN_CHARS,
             excerpt=len(stream) < EXCERPT_CHARS,
             shingles=shingle_set(side.text, SHINGLE_N),
-            title=title_bigrams(side.title),
+            headline=headline_terms(side.title),
+            part=series_part(side.title),
         )
         if side.item_id:
             self._cache[side.item_id] = features
@@ -163,6 +195,18 @@ class FeatureCache:
             self._vectors[side.item_id] = vec
         return vec
 
+    def cosine(self, a: Side, b: Side) -> float | None:
+        va, vb = self.vector(a), self.vector(b)
+        return cosine(va, vb) if va and vb else None
+
+    def headline(self, a: Features, b: Features) -> tuple[float, float]:
+        """IDF-weighted headline (containment, Dice); unweighted while the window is
+        too small for IDF (the headline rule needs the cosine then, so cannot fire)."""
+        if self.idf is not None and self.usable:
+            return self.idf.agreement(a.headline, b.headline)
+        shared, la, lb = len(a.headline & b.headline), len(a.headline), len(b.headline)
+        return (shared / min(la, lb), 2 * shared / (la + lb)) if la and lb else (0.0, 0.0)
+
 
 def decide(
     a: Side,
@@ -174,43 +218,97 @@ def decide(
 ) -> Decision:
     """Are two cleaned articles at simhash distance ``dist`` the same story?
 
-    The cosine is computed only where it can decide (overlap did not settle the
-    pair and neither text is short), or for every pair with ``all_signals``
-    (``feedhub compare`` shows them all).
+    Three rules, any one merges (see the module docstring): overlap and the
+    rare-term cosine for pairs within the simhash distance, and the corroborated
+    headline at any distance.  The cosine is computed only where a rule can use
+    it, or for every pair with ``all_signals`` (``feedhub compare`` shows them all).
     """
     cache = cache or FeatureCache(None)
     fa, fb = cache.of(a), cache.of(b)
-    union = fa.title | fb.title
-    title = len(fa.title & fb.title) / len(union) if union else 0.0
+    headline, dice = cache.headline(fa, fb)
     if fa.empty or fb.empty:
-        return Decision(False, dist, 0.0, None, title, "empty text never merges")
+        return Decision(False, dist, 0.0, None, headline, "empty text never merges")
     limit = (
         max(settings.threshold, EXCERPT_DISTANCE)
         if fa.excerpt or fb.excerpt
         else settings.threshold
     )
-    if dist > limit:
-        return Decision(False, dist, 0.0, None, title, f"distance {dist} > threshold {limit}")
-    overlap = containment(fa.shingles, fb.shingles)
+    within = dist <= limit
     short = fa.short or fb.short
     need = SHORT_OVERLAP if short else settings.min_overlap
-    cos = None  # also None: no IDF collection, or their script has too few documents
-    can_decide = not short and overlap < need
-    if all_signals or can_decide:
-        va, vb = cache.vector(a), cache.vector(b)
-        cos = cosine(va, vb) if va and vb else None
-    if overlap >= need:
-        return Decision(True, dist, overlap, cos, title, f"overlap {overlap:.2f} >= {need}")
-    if can_decide and cos is not None and cos >= settings.min_cosine:
+    overlap = containment(fa.shingles, fb.shingles) if within or all_signals else 0.0
+    series = fa.part is not None and fb.part is not None and fa.part != fb.part
+    by_terms = within and not short and overlap < need
+    by_headline = (
+        not short and not series and headline >= settings.min_headline and dice >= HEADLINE_DICE
+    )
+    # None also means: no IDF collection, or their script has too few documents.
+    cos = cache.cosine(a, b) if all_signals or by_terms or by_headline else None
+    if within and overlap >= need:
+        return Decision(True, dist, overlap, cos, headline, f"overlap {overlap:.2f} >= {need}")
+    if by_terms and cos is not None and cos >= settings.min_cosine:
         return Decision(
-            True, dist, overlap, cos, title, f"rare-term cosine {cos:.2f} >= {settings.min_cosine}"
+            True,
+            dist,
+            overlap,
+            cos,
+            headline,
+            f"rare-term cosine {cos:.2f} >= {settings.min_cosine}",
         )
-    why = f"overlap {overlap:.2f} < {need}"
-    if cos is not None:
-        why += f" and cosine {cos:.2f} < {settings.min_cosine}"
-    elif not short:
-        why += f" (no cosine: fewer than {MIN_COLLECTION} articles of this script in the window)"
-    return Decision(False, dist, overlap, cos, title, why)
+    if by_headline and cos is not None:
+        for need_headline, need_cos in settings.headline:
+            if headline >= need_headline and cos >= need_cos:
+                return Decision(
+                    True,
+                    dist,
+                    overlap,
+                    cos,
+                    headline,
+                    f"headline {headline:.2f} >= {need_headline} and cosine {cos:.2f} >= "
+                    f"{need_cos}",
+                )
+    why = _why_not(within, dist, limit, overlap, need, cos, short, series, headline, dice, settings)
+    return Decision(False, dist, overlap, cos, headline, why)
+
+
+def _why_not(
+    within: bool,
+    dist: int,
+    limit: int,
+    overlap: float,
+    need: float,
+    cos: float | None,
+    short: bool,
+    series: bool,
+    headline: float,
+    dice: float,
+    settings: Settings,
+) -> str:
+    """Every rule's reason for not merging, in the order the rules are tried."""
+    parts = [f"overlap {overlap:.2f} < {need}" if within else f"distance {dist} > {limit}"]
+    if within and not short:
+        if cos is None:
+            parts.append(
+                f"no cosine (fewer than {MIN_COLLECTION} articles of this script in the window)"
+            )
+        else:
+            parts.append(f"cosine {cos:.2f} < {settings.min_cosine}")
+    if short:
+        parts.append("short text: overlap only")
+    elif series:
+        parts.append("other part of a series")
+    elif headline < settings.min_headline:
+        parts.append(f"headline {headline:.2f} < {settings.min_headline}")
+    elif dice < HEADLINE_DICE:
+        parts.append(
+            f"headline Dice {dice:.2f} < {HEADLINE_DICE} (one headline mostly other words)"
+        )
+    elif cos is None:
+        parts.append("headline match but no cosine to corroborate it")
+    else:
+        floors = " or ".join(f"{c} at headline {h}" for h, c in settings.headline)
+        parts.append(f"headline {headline:.2f} but cosine {cos:.2f} below {floors}")
+    return "; ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,11 +318,20 @@ class Match:
     decision: Decision
 
 
+# A headline term listed for more candidates than this is news vocabulary (中共, trump):
+# its postings are not walked.  A pair that shares only such terms carries little IDF
+# weight, so it could not reach ``min_headline`` anyway.
+MAX_POSTINGS = 200
+
+
 @dataclass
 class StoryIndex:
-    """Candidates inside the time window, found through a :class:`FingerprintIndex`
-    (exact: bucket tables for small distances, a vectorised scan for the generous
-    candidate distance feedhub uses) and verified by :func:`decide`."""
+    """Candidates inside the time window, verified by :func:`decide`.
+
+    Two routes find them: a :class:`FingerprintIndex` (exact: bucket tables for small
+    distances, a vectorised scan for the generous candidate distance) for copies and
+    light rewrites, and postings of headline terms for rewrites whose whole texts sit
+    at random simhash distance (30+ bits) but whose headlines agree."""
 
     settings: Settings
     window: timedelta
@@ -232,17 +339,31 @@ class StoryIndex:
     entries: list[Candidate] = field(default_factory=list)
     _index: FingerprintIndex | None = None
     _excerpts: FingerprintIndex | None = None  # the excerpt-length entries only
+    _headlines: dict[str, list[int]] = field(default_factory=dict)
 
     def add(self, candidate: Candidate, side: Side | None = None) -> None:
-        """Index a candidate; ``side`` (its text) tells whether it is excerpt-length."""
+        """Index a candidate; ``side`` (its text and title) tells whether it is
+        excerpt-length and what its headline says."""
         k = max(self.settings.threshold, EXCERPT_DISTANCE)
         if self._index is None:
             self._index, self._excerpts = FingerprintIndex(k), FingerprintIndex(k)
         row, ts = len(self.entries), int(candidate.sort_date.timestamp())
         self._index.add(candidate.fp, row, ts)
-        if side is not None and self._excerpts is not None and self.cache.of(side).excerpt:
-            self._excerpts.add(candidate.fp, row, ts)
+        if side is not None and self._excerpts is not None:
+            features = self.cache.of(side)
+            if features.excerpt:
+                self._excerpts.add(candidate.fp, row, ts)
+            for term in features.headline:
+                self._headlines.setdefault(term, []).append(row)
         self.entries.append(candidate)
+
+    def _by_headline(self, side: Side) -> set[int]:
+        rows: set[int] = set()
+        for term in self.cache.of(side).headline:
+            posting = self._headlines.get(term, ())
+            if len(posting) <= MAX_POSTINGS:
+                rows.update(posting)
+        return rows
 
     def match(
         self,
@@ -265,10 +386,12 @@ class StoryIndex:
             hits = self._index.query(
                 fp, self.settings.threshold, ts_min=ts - span, ts_max=ts + span
             ) + self._excerpts.query(fp, far, ts_min=ts - span, ts_max=ts + span)
-        hits = list(dict(hits).items())
+        found = dict(hits)
+        for row in self._by_headline(side) - found.keys():
+            found[row] = (self.entries[row].fp ^ fp).bit_count()
         near = sorted(
             (d, c.sort_date, c.item_id, c.story_id)
-            for row, d in hits
+            for row, d in found.items()
             if (c := self.entries[row]).item_id != exclude
             and abs(c.sort_date - when) <= self.window
         )

@@ -2,6 +2,7 @@
 
 * :func:`script_normalize`: traditional → simplified Chinese (OpenCC ``t2s``), so a
   Hong Kong or Taiwan outlet's copy of a story shingles like the mainland one.
+* :func:`headline_terms` / :func:`series_part`: what a headline contributes.
 * :class:`Idf`: document frequencies of character bigrams over a collection (the
   articles inside the dedupe window).  A rewritten story shares its *facts*
   (names, places, numbers: rare bigrams) more than its wording; weighting
@@ -101,16 +102,37 @@ class Idf:
             self.docs[population] += 1
         self.docs["any"] += 1
 
+    def weight(self, term: str) -> float | None:
+        """Smoothed IDF of one term, None when its script has too few documents."""
+        n = self.docs[_population(term)]
+        if n < self.min_docs:
+            return None
+        return math.log((n + 1) / (self.df.get(term, 0) + 1))
+
     def vector(self, text: str) -> dict[str, float]:
         """Sublinear TF × IDF weights, L2-normalised."""
         weights = {}
         for g, tf in terms(text).items():
-            n = self.docs[_population(g)]
-            if n < self.min_docs:
-                continue
-            weights[g] = (1 + math.log(tf)) * math.log((n + 1) / (self.df.get(g, 0) + 1))
+            idf = self.weight(g)
+            if idf is not None:
+                weights[g] = (1 + math.log(tf)) * idf
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {g: w / norm for g, w in weights.items() if w > 0}
+
+    def agreement(self, a: frozenset[str], b: frozenset[str]) -> tuple[float, float]:
+        """IDF-weighted (containment, Dice) of two term sets.  Containment is the shared
+        weight over the lighter set's: a headline that adds words to another still
+        contains it, and shared rare terms (names, places) count for more than shared
+        news vocabulary.  Dice (shared over the mean) is symmetric: a short headline
+        is not "contained" in a long one through one shared place name."""
+        if not a or not b:
+            return 0.0, 0.0
+        w = {g: self.weight(g) or 0.0 for g in a | b}
+        wa, wb = sum(w[g] for g in a), sum(w[g] for g in b)
+        shared = sum(w[g] for g in a & b)
+        if min(wa, wb) <= 0:
+            return 0.0, 0.0
+        return shared / min(wa, wb), 2 * shared / (wa + wb)
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
@@ -122,7 +144,31 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
 _TITLE_NOISE = re.compile(r"[（(][^)）]{0,4}[)）]|【[^】]{0,12}】|\[[^\]]{0,12}\]")
 
 
-def title_bigrams(title: str) -> frozenset[str]:
-    """Title bigrams after dropping (图)/【禁闻】-style tags.  Their Jaccard is shown by
-    ``compare`` but does not decide: series parts share titles, rewrites change them."""
-    return frozenset(bigrams(_TITLE_NOISE.sub("", title)))
+def headline_terms(title: str) -> frozenset[str]:
+    """A headline's features, in the same key space as :func:`terms` so the body
+    IDF weighs them: character bigrams of its CJK characters joined (a headline's
+    spaces and punctuation are layout, 川普下令 解密 vs 川普下令、解密), plus its
+    other-script words and numbers.  (图)/【禁闻】-style tags are dropped first."""
+    s = script_normalize(_TITLE_NOISE.sub("", title))
+    cjk = "".join(_CJK_RUN.findall(s))
+    out = {cjk[i : i + 2] for i in range(len(cjk) - 1)}
+    rest = _CJK_RUN.sub(" ", s)
+    out.update(LATIN + w for w in _WORD.findall(rest))
+    out.update(NUMBER + n for n in _NUMBER.findall(rest))
+    return frozenset(out)
+
+
+_PART = re.compile(
+    r"(?:[（(【\[]\s*(?:第\s*)?([0-9一二三四五六七八九十百上中下]+)\s*(?:集|部分|篇|章|部)?\s*[)）】\]]"
+    r"|之([一二三四五六七八九十百]+)"
+    r"|\b(?:part|pt\.?)\s*(\d+|[ivx]+)\b)\W*$",
+    re.IGNORECASE,
+)
+
+
+def series_part(title: str) -> str | None:
+    """The installment marker ending a headline — （2）, (三), 之二, [下], Part 3 — or
+    None.  Parts of one series share their headline and often an opening paragraph,
+    yet each is its own story."""
+    m = _PART.search(unicodedata.normalize("NFKC", title).strip())
+    return next((g.lower() for g in m.groups() if g), None) if m else None

@@ -1,0 +1,142 @@
+"""The corroborated-headline rule: rewrites under another wording, found at any
+simhash distance through headline postings, and the cases it must refuse."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import yaml
+
+from feedhub.config import parse_config
+from feedhub.dedupe.assign import FeatureCache, Settings, Side, StoryIndex, decide
+from feedhub.dedupe.fingerprint import distance, fingerprint
+from feedhub.dedupe.signals import Idf, series_part
+from feedhub.errors import ConfigError
+from feedhub.storage import Candidate
+
+from .test_dedupe import _ARTS
+
+# Two outlets' write-ups of one event: the facts (who, where, why, numbers) agree,
+# the sentences do not.
+A_TITLE = "云港市长周文博宣布辞职 称因健康原因"
+A_TEXT = (
+    "云港市政府今天上午召开临时记者会，市长周文博当众宣读辞职信，表示因健康原因无法继续履职。"
+    "周文博现年五十八岁，二〇一九年起担任云港市长，任内主导了地铁九号线和滨海新区建设。"
+    "市人大常委会将于下周二召开会议审议辞职请求，副市长林晓岚暂时主持市政府工作。"
+    "多名市民在社交媒体上留言，对这位市长的突然离任表示意外。"
+)
+B_TITLE = "健康原因 云港市长周文博请辞"
+B_TEXT = (
+    "记者获悉，周文博以健康原因为由递交辞职信，结束了二〇一九年以来的云港市长任期。"
+    "据悉，市人大常委会下周二审议此事，在此之前由副市长林晓岚代为主持工作。"
+    "这位五十八岁的官员曾力推滨海新区开发，也是地铁九号线项目的主要推动者。"
+    "分析人士认为，其去职或将影响新区后续招商计划。"
+)
+
+
+def vectors(*texts: str) -> FeatureCache:
+    """The demo's articles as the IDF collection, plus the pair under test."""
+    return FeatureCache(Idf([a.text for a in _ARTS.values()] + list(texts)))
+
+
+def test_rewrite_under_another_headline_merges_by_headline_rule() -> None:
+    cache = vectors(A_TEXT, B_TEXT)
+    a, b = Side(A_TEXT, A_TITLE, "a"), Side(B_TEXT, B_TITLE, "b")
+    d = distance(fingerprint(A_TEXT), fingerprint(B_TEXT))
+    verdict = decide(a, b, d, Settings(), cache)
+    assert verdict.overlap < Settings().min_overlap
+    assert verdict.duplicate and verdict.rule.startswith("headline"), verdict
+    # Without the headline rule the same pair stays apart: the rule is what decides.
+    assert not decide(a, b, d, Settings(headline=()), cache).duplicate
+
+
+def test_story_index_finds_headline_candidates_beyond_the_simhash_distance() -> None:
+    """A rewrite's whole text sits at random simhash distance; the headline postings
+    must still bring it to the decision."""
+    cache = vectors(A_TEXT, B_TEXT)
+    a, b = Side(A_TEXT, A_TITLE, "a"), Side(B_TEXT, B_TITLE, "b")
+    fa, fb = fingerprint(A_TEXT), fingerprint(B_TEXT)
+    narrow = Settings(threshold=min(3, distance(fa, fb) - 1))
+    t0 = datetime(2026, 11, 20, tzinfo=UTC)
+    index = StoryIndex(narrow, timedelta(days=3), cache)
+    index.add(Candidate("a", "story-a", fa, t0, "s1"), a)
+    match = index.match(fb, t0 + timedelta(hours=5), b, {"a": a, "b": b}.__getitem__)
+    assert match is not None and match.story_id == "story-a", match
+    assert match.decision.distance > narrow.threshold
+    # Outside the window the headline route finds nothing either.
+    assert index.match(fb, t0 + timedelta(days=9), b, {"a": a}.__getitem__) is None
+
+
+def test_series_parts_never_merge_by_headline() -> None:
+    intro = "本报推出系列报道，回顾云港老城区改造十年间的变迁，记录街坊邻里的真实故事。"
+    part1 = intro + "第一篇讲述东门菜市场的搬迁，摊主们在新址重新开张，生意逐渐恢复。" * 2
+    part2 = intro + "第二篇走进西关老戏院，修缮后的戏台迎来了第一批年轻观众，场场爆满。" * 2
+    cache = vectors(part1, part2)
+    a = Side(part1, "老城十年：街坊故事（1）", "p1")
+    b = Side(part2, "老城十年：街坊故事（2）", "p2")
+    verdict = decide(a, b, 40, Settings(), cache)
+    assert verdict.headline_similarity == pytest.approx(1.0)
+    assert not verdict.duplicate and "series" in verdict.rule, verdict
+
+
+def test_same_headline_with_unrelated_bodies_does_not_merge() -> None:
+    """A generic headline ("daily briefing") agrees fully; the bodies must corroborate."""
+    day1 = "今日要闻：云港机场新航站楼启用，首日旅客吞吐量突破三万人次，值机柜台增加一倍。" * 2
+    day2 = "今日要闻：澄州暴雨致两条河流超警戒水位，当地转移群众一千二百人，学校停课一天。" * 2
+    cache = vectors(day1, day2)
+    verdict = decide(
+        Side(day1, "今日要闻", "d1"), Side(day2, "今日要闻", "d2"), 40, Settings(), cache
+    )
+    assert verdict.headline_similarity == pytest.approx(1.0)
+    assert verdict.cosine is not None and verdict.cosine < 0.2
+    assert not verdict.duplicate
+
+
+@pytest.mark.parametrize(
+    ("title", "part"),
+    [
+        ("迫害纪实 吉林千人遭难（1）", "1"),
+        ("法轮功创造的医学奇迹(三)", "三"),
+        ("老城十年之二", "二"),
+        ("A long road home, Part 2", "2"),
+        ("Ten years on [Part IV]", "iv"),
+        ("川普下令解密通俄门调查所有文档", None),
+        ("十一旅游收入暴跌逾3成(图)", None),
+    ],
+)
+def test_series_part_markers(title: str, part: str | None) -> None:
+    assert series_part(title) == part
+
+
+def test_headline_floors_are_validated_in_config() -> None:
+    base = "sources: [{id: a, kind: local, path: x}]\ntopics: [{id: t, title: T, sources: [a]}]\n"
+    cfg = parse_config(yaml.safe_load(base + "dedupe: {headline: [[0.7, 0.3]]}\n"))
+    assert cfg.dedupe.headline == ((0.7, 0.3),)
+    with pytest.raises(ConfigError, match=r"dedupe\.headline"):
+        parse_config(yaml.safe_load(base + "dedupe: {headline: [[1.5, 0.3]]}\n"))
+
+
+def test_ambiguous_regex_is_a_config_error_not_a_warning() -> None:
+    base = "sources: [{id: a, kind: local, path: x}]\n"
+    text = base + "topics: [{id: t, title: T, sources: [a], include: {regex: ['[[a]']}}]\n"
+    with pytest.raises(ConfigError, match="ambiguous regular expression"):
+        parse_config(yaml.safe_load(text))
+
+
+def test_short_headline_is_not_contained_through_one_place_name() -> None:
+    """Two stories from one town: the short headline is mostly the town's name, so it
+    sits "inside" the long one; the symmetric Dice guard keeps them apart."""
+    metro = "澄州地铁二号线今天通车，全长二十公里，设站十六座，首日客流超过八万人次。" * 2
+    rain = (
+        "澄州昨夜遭遇暴雨，城区多处积水。刚通车的澄州地铁二号线十六座车站中有五座临时封闭，"
+        "全长二十公里的二号线客流受到影响，无人员伤亡。"
+    ) * 2
+    cache = vectors(metro, rain)
+    a = Side(metro, "澄州地铁二号线通车 首日客流超八万人次 市民点赞新线路", "m")
+    b = Side(rain, "澄州地铁", "r")
+    containment, dice = cache.headline(cache.of(a), cache.of(b))
+    verdict = decide(a, b, 40, Settings(), cache, all_signals=True)
+    assert containment >= Settings().min_headline > dice, (containment, dice)
+    assert verdict.cosine is not None and verdict.cosine >= 0.2, verdict
+    assert not verdict.duplicate and "Dice" in verdict.rule, verdict
