@@ -135,8 +135,32 @@ def test_short_headline_is_not_contained_through_one_place_name() -> None:
     cache = vectors(metro, rain)
     a = Side(metro, "澄州地铁二号线通车 首日客流超八万人次 市民点赞新线路", "m")
     b = Side(rain, "澄州地铁", "r")
-    containment, dice = cache.headline(cache.of(a), cache.of(b))
+    containment, dice = cache.headline(a, b)
     verdict = decide(a, b, 40, Settings(), cache, all_signals=True)
     assert containment >= Settings().min_headline > dice, (containment, dice)
     assert verdict.cosine is not None and verdict.cosine >= 0.2, verdict
     assert not verdict.duplicate and "Dice" in verdict.rule, verdict
+
+
+def test_batched_cosines_equal_the_reference_dict_cosine() -> None:
+    """The packed, vectorised cosine (one query against all its candidates) gives the
+    reference sparse-dict cosine's values, and a primed pair equals an unprimed one."""
+    from feedhub.dedupe.signals import cosine
+
+    sides = [Side(a.text, a.title, k) for k, a in _ARTS.items()]
+    batch = vectors()
+    single = vectors()
+    assert batch.idf is not None
+    compared = 0
+    for q in sides:
+        batch.prime(q, [o for o in sides if o is not q])
+        for o in sides:
+            if o is q:
+                continue
+            reference = cosine(batch.idf.vector(q.text), batch.idf.vector(o.text))
+            primed, alone = batch.cosine(q, o), single.cosine(q, o)
+            assert primed is not None and alone is not None
+            assert primed == pytest.approx(reference, abs=1e-12)
+            assert primed == pytest.approx(alone, abs=1e-12)
+            compared += 1
+    assert compared > 600

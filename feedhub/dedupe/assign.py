@@ -72,11 +72,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
 
 from ..storage import Candidate
 from .fingerprint import containment, normalize, shingle_set
 from .index import FingerprintIndex
-from .signals import Idf, cosine, headline_terms, series_part
+from .signals import Idf, headline_terms, series_part
 
 MIN_CHARS = 60
 SHORT_OVERLAP = 0.95
@@ -153,14 +156,21 @@ class Features:
 
 
 class FeatureCache:
-    """Per-article decision inputs (shingles, headline terms, IDF vector), keyed by
-    item id: one article is compared with many candidates, and recomputing its text
-    features for every pair was two thirds of the pipeline's time."""
+    """Per-article decision inputs (shingles, headline terms and weights, IDF vector),
+    keyed by item id: one article is compared with many candidates, and recomputing
+    its text features for every pair was two thirds of the pipeline's time.
+
+    IDF vectors are kept packed (sorted term ids, weights) so that one article's
+    cosines against all its candidates are one vectorised pass (:meth:`prime`);
+    a single pair goes through the same arithmetic, so both give equal results."""
 
     def __init__(self, idf: Idf | None) -> None:
         self.idf = idf
         self._cache: dict[str, Features] = {}
-        self._vectors: dict[str, dict[str, float] | None] = {}
+        self._packed: dict[str, Packed | None] = {}
+        self._headlines: dict[str, tuple[dict[str, float], float]] = {}
+        self._vocab: dict[str, int] = {}
+        self._memo: dict[tuple[str, str], float | None] = {}
 
     @property
     def usable(self) -> bool:
@@ -183,29 +193,97 @@ class FeatureCache:
             self._cache[side.item_id] = features
         return features
 
-    def vector(self, side: Side) -> dict[str, float] | None:
-        """The article's IDF vector, built only when a pair needs the cosine (most
-        candidates are settled by overlap or distance first)."""
+    def packed(self, side: Side) -> Packed | None:
+        """The article's IDF vector as (sorted term ids, weights), built only when a
+        pair needs the cosine (most candidates are settled by overlap or distance)."""
         if self.idf is None or not self.usable:
             return None
-        if side.item_id and side.item_id in self._vectors:
-            return self._vectors[side.item_id]
+        if side.item_id and side.item_id in self._packed:
+            return self._packed[side.item_id]
         vec = self.idf.vector(side.text)
+        out: Packed | None = None
+        if vec:
+            ids = np.fromiter(
+                (self._vocab.setdefault(g, len(self._vocab)) for g in vec), np.int64, len(vec)
+            )
+            order = np.argsort(ids)
+            weights = np.fromiter(vec.values(), np.float64, len(vec))
+            out = (ids[order], weights[order])
         if side.item_id:
-            self._vectors[side.item_id] = vec
-        return vec
+            self._packed[side.item_id] = out
+        return out
+
+    def prime(self, query: Side, others: list[Side]) -> None:
+        """Compute the query's cosines with all ``others`` in one pass (memoised for
+        :meth:`cosine`).  Only for sides with item ids."""
+        q = self.packed(query)
+        todo = [o for o in others if o.item_id and (query.item_id, o.item_id) not in self._memo]
+        if q is None:
+            self._memo.update(((query.item_id, o.item_id), None) for o in todo)
+            return
+        vecs = [self.packed(o) for o in todo]
+        present = [(o, v) for o, v in zip(todo, vecs, strict=True) if v is not None]
+        self._memo.update(
+            ((query.item_id, o.item_id), None) for o, v in zip(todo, vecs, strict=True) if v is None
+        )
+        if present:
+            values = _dots(q, [v for _, v in present])
+            self._memo.update(
+                ((query.item_id, o.item_id), float(c))
+                for (o, _), c in zip(present, values, strict=True)
+            )
 
     def cosine(self, a: Side, b: Side) -> float | None:
-        va, vb = self.vector(a), self.vector(b)
-        return cosine(va, vb) if va and vb else None
+        for key in ((a.item_id, b.item_id), (b.item_id, a.item_id)):
+            if key in self._memo:
+                return self._memo[key]
+        pa, pb = self.packed(a), self.packed(b)
+        return float(_dots(pa, [pb])[0]) if pa is not None and pb is not None else None
 
-    def headline(self, a: Features, b: Features) -> tuple[float, float]:
-        """IDF-weighted headline (containment, Dice); unweighted while the window is
-        too small for IDF (the headline rule needs the cosine then, so cannot fire)."""
+    def _headline_weights(self, side: Side) -> tuple[dict[str, float], float]:
+        cached = self._headlines.get(side.item_id) if side.item_id else None
+        if cached is not None:
+            return cached
+        assert self.idf is not None
+        weights = {g: self.idf.weight(g) or 0.0 for g in self.of(side).headline}
+        out = (weights, sum(weights.values()))
+        if side.item_id:
+            self._headlines[side.item_id] = out
+        return out
+
+    def headline(self, a: Side, b: Side) -> tuple[float, float]:
+        """IDF-weighted headline (containment, Dice): shared weight over the lighter
+        headline's, and over the mean.  Containment lets a headline that adds words
+        to another still contain it, and shared rare terms (names, places) count for
+        more than news vocabulary; Dice is symmetric, so a short headline is not
+        "contained" in a long one through one shared place name.  Unweighted while
+        the window is too small for IDF (the rule needs the cosine then, so cannot
+        fire)."""
         if self.idf is not None and self.usable:
-            return self.idf.agreement(a.headline, b.headline)
-        shared, la, lb = len(a.headline & b.headline), len(a.headline), len(b.headline)
-        return (shared / min(la, lb), 2 * shared / (la + lb)) if la and lb else (0.0, 0.0)
+            (wa, ta), (wb, tb) = self._headline_weights(a), self._headline_weights(b)
+            shared = sum(w for g, w in wa.items() if g in wb)
+        else:
+            ha, hb = self.of(a).headline, self.of(b).headline
+            shared, ta, tb = len(ha & hb), len(ha), len(hb)
+        if min(ta, tb) <= 0:
+            return 0.0, 0.0
+        return shared / min(ta, tb), 2 * shared / (ta + tb)
+
+
+Packed = tuple["np.ndarray[Any, np.dtype[np.int64]]", "np.ndarray[Any, np.dtype[np.float64]]"]
+
+
+def _dots(q: Packed, others: list[Packed]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Dot products of one sparse vector with many: all the others' terms are looked
+    up in the query's sorted ids at once, then summed per vector."""
+    q_ids, q_w = q
+    ids = np.concatenate([o[0] for o in others])
+    weights = np.concatenate([o[1] for o in others])
+    pos = np.searchsorted(q_ids, ids)
+    pos[pos == len(q_ids)] = 0
+    products = np.where(q_ids[pos] == ids, q_w[pos] * weights, 0.0)
+    starts = np.cumsum([0] + [len(o[0]) for o in others[:-1]])
+    return np.add.reduceat(products, starts) if len(products) else np.zeros(len(others))
 
 
 def decide(
@@ -225,7 +303,7 @@ def decide(
     """
     cache = cache or FeatureCache(None)
     fa, fb = cache.of(a), cache.of(b)
-    headline, dice = cache.headline(fa, fb)
+    headline, dice = cache.headline(a, b)
     if fa.empty or fb.empty:
         return Decision(False, dist, 0.0, None, headline, "empty text never merges")
     limit = (
@@ -395,8 +473,10 @@ class StoryIndex:
             if (c := self.entries[row]).item_id != exclude
             and abs(c.sort_date - when) <= self.window
         )
+        sides = {item_id: side_of(item_id) for _, _, item_id, _ in near}
+        self.cache.prime(side, list(sides.values()))
         for d, _, item_id, story_id in near:
-            verdict = decide(side, side_of(item_id), d, self.settings, self.cache)
+            verdict = decide(side, sides[item_id], d, self.settings, self.cache)
             if verdict.duplicate:
                 return Match(story_id, item_id, verdict)
         return None

@@ -119,21 +119,6 @@ class Idf:
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {g: w / norm for g, w in weights.items() if w > 0}
 
-    def agreement(self, a: frozenset[str], b: frozenset[str]) -> tuple[float, float]:
-        """IDF-weighted (containment, Dice) of two term sets.  Containment is the shared
-        weight over the lighter set's: a headline that adds words to another still
-        contains it, and shared rare terms (names, places) count for more than shared
-        news vocabulary.  Dice (shared over the mean) is symmetric: a short headline
-        is not "contained" in a long one through one shared place name."""
-        if not a or not b:
-            return 0.0, 0.0
-        w = {g: self.weight(g) or 0.0 for g in a | b}
-        wa, wb = sum(w[g] for g in a), sum(w[g] for g in b)
-        shared = sum(w[g] for g in a & b)
-        if min(wa, wb) <= 0:
-            return 0.0, 0.0
-        return shared / min(wa, wb), 2 * shared / (wa + wb)
-
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     if len(a) > len(b):
