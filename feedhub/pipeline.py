@@ -40,7 +40,7 @@ from .collect.feeds import collect_feed
 from .collect.http import USER_AGENT, Limits, make_client
 from .collect.local import collect_local, host_of, read_article
 from .config import Config, DedupeConfig, SourceConfig
-from .dedupe.assign import FeatureCache, Settings, Side, StoryIndex
+from .dedupe.assign import FeatureCache, FeatureEntry, Settings, Side, StoryIndex
 from .dedupe.fingerprint import fingerprint
 from .dedupe.signals import Idf
 from .errors import ParseError, SourceError
@@ -259,10 +259,16 @@ def span(dates: list[datetime], window: timedelta) -> tuple[datetime, datetime]:
 
 
 def make_index(
-    config: Config, prior: list[tuple[Candidate, Side]], batch: list[Article], now: datetime
+    config: Config,
+    prior: list[tuple[Candidate, Side]],
+    batch: list[Article],
+    now: datetime,
+    features: dict[str, FeatureEntry] | None = None,
 ) -> tuple[StoryIndex, dict[str, Side]]:
     """The story index for one batch: earlier articles inside the batch's window as
-    candidates, and the IDF collection (those plus the batch) for the cosine signal."""
+    candidates, and the IDF collection (those plus the batch) for the cosine signal.
+    ``features``: text features shared by the batches of one run (the window's
+    articles are candidates of every batch)."""
     window = timedelta(seconds=config.dedupe.window)
     dates = [a.published or now for a in batch] or [now]
     since, until = span(dates, window)
@@ -270,7 +276,9 @@ def make_index(
     sides = {c.item_id: s for c, s in prior}
     sides.update((a.id, Side(a.text, a.title, a.id)) for a in batch)
     index = StoryIndex(
-        dedupe_settings_of(config.dedupe), window, FeatureCache(Idf(s.text for s in sides.values()))
+        dedupe_settings_of(config.dedupe),
+        window,
+        FeatureCache(Idf(s.text for s in sides.values()), features),
     )
     for c, s in prior:
         index.add(c, s)
@@ -278,9 +286,15 @@ def make_index(
 
 
 def store_result(
-    result: CollectResult, source: SourceConfig, config: Config, storage: Storage, now: datetime
+    result: CollectResult,
+    source: SourceConfig,
+    config: Config,
+    storage: Storage,
+    now: datetime,
+    features: dict[str, FeatureEntry] | None = None,
 ) -> SourceSummary:
-    """Clean, fingerprint, assign and store one source's items in one transaction."""
+    """Clean, fingerprint, assign and store one source's items in one transaction.
+    ``features``: see :func:`make_index`."""
     summary = SourceSummary(source.id, not_modified=result.not_modified)
     summary.errors.extend(e.message for e in result.errors)
     existing = storage.content_hashes(source.id)
@@ -316,7 +330,7 @@ def store_result(
             for c in storage.candidates(since, until)
             if c.item_id in stored
         ]
-    index, sides = make_index(config, prior, [a for _, a in articles], now)
+    index, sides = make_index(config, prior, [a for _, a in articles], now, features)
     error_text = "; ".join(summary.errors[:3]) or None
     if result.errors and not result.items and not result.not_modified:
         failures = storage.source_state(source.id).error_count + 1
@@ -375,6 +389,7 @@ def run_once(
     # One client for the whole run: building one loads the CA bundle (about 20 ms),
     # which would otherwise dominate polling feeds that answer 304.
     own_client = client is None and any(s.kind == "feed" for s in todo)
+    features: dict[str, FeatureEntry] = {}
     if own_client:
         client = make_client(limits_of(config))
     try:
@@ -385,7 +400,7 @@ def run_once(
                 result = collect_source(source, config, storage, client)
             except SourceError as exc:
                 result = CollectResult(source.id, errors=(exc,))
-            summary = store_result(result, source, config, storage, now)
+            summary = store_result(result, source, config, storage, now, features)
             for err in summary.errors:
                 log.warning("source_error", extra={"source": source.id, "error": err})
             if summary.new or summary.updated:

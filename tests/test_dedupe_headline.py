@@ -164,3 +164,21 @@ def test_batched_cosines_equal_the_reference_dict_cosine() -> None:
             assert primed == pytest.approx(alone, abs=1e-12)
             compared += 1
     assert compared > 600
+
+
+def test_array_idf_vectors_equal_the_reference_term_by_term_vectors() -> None:
+    """Idf.packed (arrays over vocabulary ids) against Idf.vector (term by term), for
+    the collection's own texts and for a text outside it with unseen terms."""
+    texts = [a.text for a in _ARTS.values()]
+    idf = Idf(texts)
+    outsider = "全新词汇：翡翠湾隧道 Zephyrine quarry 2031 年通车。" * 3
+    for text in [*texts, outsider]:
+        reference = idf.vector(text)
+        packed = idf.packed(text)
+        assert packed is not None and reference
+        from feedhub.dedupe.signals import _VOCAB
+
+        names = {i: t for t, i in _VOCAB.ids.items()}
+        got = {names[int(i)]: float(w) for i, w in zip(*packed, strict=True)}
+        assert got.keys() == reference.keys()
+        assert all(got[g] == pytest.approx(w, rel=1e-12) for g, w in reference.items())

@@ -110,9 +110,11 @@ class Settings:
     # corroboration the pair needs.  A pair merges when it clears any one.
     headline: tuple[tuple[float, float], ...] = ((0.6, 0.2),)
 
-    @property
-    def min_headline(self) -> float:
-        return min((h for h, _ in self.headline), default=1.0)
+    min_headline: float = field(init=False, default=1.0)
+
+    def __post_init__(self) -> None:
+        # read for every candidate pair: computed once
+        object.__setattr__(self, "min_headline", min((h for h, _ in self.headline), default=1.0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,9 @@ class Features:
     part: str | None
 
 
+FeatureEntry = tuple[str, str, Features]  # (text, title, features) of one item id
+
+
 class FeatureCache:
     """Per-article decision inputs (shingles, headline terms and weights, IDF vector),
     keyed by item id: one article is compared with many candidates, and recomputing
@@ -164,22 +169,24 @@ class FeatureCache:
     cosines against all its candidates are one vectorised pass (:meth:`prime`);
     a single pair goes through the same arithmetic, so both give equal results."""
 
-    def __init__(self, idf: Idf | None) -> None:
+    def __init__(self, idf: Idf | None, shared: dict[str, FeatureEntry] | None = None) -> None:
         self.idf = idf
-        self._cache: dict[str, Features] = {}
+        # Text features do not depend on the IDF collection, so one run's batches
+        # (one index per source) can share them: ``shared`` lives as long as the run.
+        self._cache: dict[str, FeatureEntry] = {} if shared is None else shared
         self._packed: dict[str, Packed | None] = {}
         self._headlines: dict[str, tuple[dict[str, float], float]] = {}
-        self._vocab: dict[str, int] = {}
         self._memo: dict[tuple[str, str], float | None] = {}
 
     @property
     def usable(self) -> bool:
-        return self.idf is not None and self.idf.n >= self.idf.min_docs
+        return self.idf is not None and self.idf.usable
 
     def of(self, side: Side) -> Features:
         cached = self._cache.get(side.item_id) if side.item_id else None
-        if cached is not None:
-            return cached
+        # The same id can come with another text: a stored copy, then its update.
+        if cached is not None and cached[0] == side.text and cached[1] == side.title:
+            return cached[2]
         stream = normalize(side.text)
         features = Features(
             empty=not stream,
@@ -190,7 +197,7 @@ class FeatureCache:
             part=series_part(side.title),
         )
         if side.item_id:
-            self._cache[side.item_id] = features
+            self._cache[side.item_id] = (side.text, side.title, features)
         return features
 
     def packed(self, side: Side) -> Packed | None:
@@ -200,15 +207,7 @@ class FeatureCache:
             return None
         if side.item_id and side.item_id in self._packed:
             return self._packed[side.item_id]
-        vec = self.idf.vector(side.text)
-        out: Packed | None = None
-        if vec:
-            ids = np.fromiter(
-                (self._vocab.setdefault(g, len(self._vocab)) for g in vec), np.int64, len(vec)
-            )
-            order = np.argsort(ids)
-            weights = np.fromiter(vec.values(), np.float64, len(vec))
-            out = (ids[order], weights[order])
+        out = self.idf.packed(side.text)
         if side.item_id:
             self._packed[side.item_id] = out
         return out
@@ -293,6 +292,7 @@ def decide(
     settings: Settings,
     cache: FeatureCache | None = None,
     all_signals: bool = False,
+    explain: bool = True,
 ) -> Decision:
     """Are two cleaned articles at simhash distance ``dist`` the same story?
 
@@ -300,6 +300,8 @@ def decide(
     rare-term cosine for pairs within the simhash distance, and the corroborated
     headline at any distance.  The cosine is computed only where a rule can use
     it, or for every pair with ``all_signals`` (``feedhub compare`` shows them all).
+    ``explain=False`` leaves a rejected pair's reason empty: the story index decides
+    about a hundred candidates per article and reads only the verdict.
     """
     cache = cache or FeatureCache(None)
     fa, fb = cache.of(a), cache.of(b)
@@ -345,6 +347,8 @@ def decide(
                     f"headline {headline:.2f} >= {need_headline} and cosine {cos:.2f} >= "
                     f"{need_cos}",
                 )
+    if not explain:
+        return Decision(False, dist, overlap, cos, headline, "")
     why = _why_not(within, dist, limit, overlap, need, cos, short, series, headline, dice, settings)
     return Decision(False, dist, overlap, cos, headline, why)
 
@@ -476,7 +480,7 @@ class StoryIndex:
         sides = {item_id: side_of(item_id) for _, _, item_id, _ in near}
         self.cache.prime(side, list(sides.values()))
         for d, _, item_id, story_id in near:
-            verdict = decide(side, sides[item_id], d, self.settings, self.cache)
+            verdict = decide(side, sides[item_id], d, self.settings, self.cache, explain=False)
             if verdict.duplicate:
                 return Match(story_id, item_id, verdict)
         return None
