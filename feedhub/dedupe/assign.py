@@ -324,28 +324,19 @@ def decide(
     )
     # None also means: no IDF collection, or their script has too few documents.
     cos = cache.cosine(a, b) if all_signals or by_terms or by_headline else None
+
+    def merged(rule: str) -> Decision:
+        return Decision(True, dist, overlap, cos, headline, rule)
+
     if within and overlap >= need:
-        return Decision(True, dist, overlap, cos, headline, f"overlap {overlap:.2f} >= {need}")
+        return merged(f"overlap {overlap:.2f} >= {need}")
     if by_terms and cos is not None and cos >= settings.min_cosine:
-        return Decision(
-            True,
-            dist,
-            overlap,
-            cos,
-            headline,
-            f"rare-term cosine {cos:.2f} >= {settings.min_cosine}",
-        )
+        return merged(f"rare-term cosine {cos:.2f} >= {settings.min_cosine}")
     if by_headline and cos is not None:
-        for need_headline, need_cos in settings.headline:
-            if headline >= need_headline and cos >= need_cos:
-                return Decision(
-                    True,
-                    dist,
-                    overlap,
-                    cos,
-                    headline,
-                    f"headline {headline:.2f} >= {need_headline} and cosine {cos:.2f} >= "
-                    f"{need_cos}",
+        for floor, need_cos in settings.headline:
+            if headline >= floor and cos >= need_cos:
+                return merged(
+                    f"headline {headline:.2f} >= {floor} and cosine {cos:.2f} >= {need_cos}"
                 )
     if not explain:
         return Decision(False, dist, overlap, cos, headline, "")
