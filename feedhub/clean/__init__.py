@@ -5,6 +5,11 @@ Entry point :func:`clean`.  Stages, in order (each is its own module):
 ``lines`` (raw Markdown lines: nav, promo headings, share footer, 原文地址)
 → Markdown rendered to HTML → ``tree`` (selectors, patterns, unwrapping,
 image/URL repair) → ``sanitize`` (always last).
+
+The tree stage has two implementations of the same rules: ``fasttree`` (on the
+small ``dom`` tree, used whenever it models the article's markup and the pack's
+selectors) and ``tree`` (bs4, the reference, used for everything else and when
+``reference=True``).  ``tests/test_clean_equal.py`` holds them to identical output.
 """
 
 from __future__ import annotations
@@ -12,20 +17,24 @@ from __future__ import annotations
 import html as htmllib
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import markdown
 
 from ..types import Cleaned, RawItem, Removal
+from .dom import Unsupported
+from .fasttree import FastTreeCleaner
 from .learn import Learned, LearnSettings, learn, learn_group
 from .lines import clean_lines
 from .rules import RulePack, builtin_pack, pack_for
-from .sanitize import html_to_text, sanitize, sanitize_text
+from .sanitize import html_to_text, html_to_text_reference, sanitize, sanitize_text
 from .tree import TreeCleaner, clean_url
 
 __all__ = [
     "clean",
     "clean_many",
+    "Reuse",
     "group_of",
     "LearnSettings",
     "RulePack",
@@ -68,9 +77,20 @@ def nesting_depth(html: str) -> int:
     return deepest
 
 
-def clean(raw: RawItem, pack: RulePack | None = None, learned: Learned | None = None) -> Cleaned:
-    """Clean one raw item with its format's rules (or ``pack``) and, when given, the
-    boilerplate learned for its source."""
+@dataclass
+class _Prepared:
+    """One article up to the learned-boilerplate step, ready to be finished (maybe twice)."""
+
+    raw: RawItem
+    pack: RulePack
+    base: str | None
+    link: str | None
+    removed: list[Removal]
+    rendered: str
+    fast: FastTreeCleaner | None  # None: the bs4 reference cleaner does the tree stage
+
+
+def _prepare(raw: RawItem, pack: RulePack | None, reference: bool) -> _Prepared:
     pack = pack or builtin_pack(raw.format)
     text = raw.content
     link: str | None = None
@@ -79,25 +99,81 @@ def clean(raw: RawItem, pack: RulePack | None = None, learned: Learned | None = 
         text, link, removed = clean_lines(text, pack)
     base = raw.link or link
     pack = pack.for_host(urlsplit(base).hostname if base else None)
-    cleaner = TreeCleaner(pack, raw.title, base, learned)
     rendered = _render(text, raw.content_type)
     if nesting_depth(rendered) > MAX_NESTING:
         # The tree stage recurses per level and slows quadratically with depth; no
         # article nests this deep, so keep its text only (the sanitizer is linear).
         rendered = _render(sanitize_text(rendered), "text")
         removed.append(Removal("too-deeply-nested", f"markup nested over {MAX_NESTING} levels"))
-    soup = cleaner.run(rendered)
-    out = sanitize(str(soup))
+    fast: FastTreeCleaner | None = None
+    if not reference:
+        fast = FastTreeCleaner(pack, raw.title, base)
+        try:
+            if fast.supported:
+                fast.prepare(rendered)
+            else:
+                fast = None
+        except Unsupported:
+            fast = None
+    return _Prepared(raw, pack, base, link, removed, rendered, fast)
+
+
+def _finish(prep: _Prepared, learned: Learned | None, keep: bool = False) -> Cleaned:
+    """The rest of cleaning with ``learned``; ``keep`` lets ``prep`` be finished again."""
+    pack, fast = prep.pack, prep.fast
+    if fast is not None:
+        tree_html, tree_removed = fast.finish(learned, keep)
+        out = sanitize(tree_html)
+        text = html_to_text(out)
+        meta: FastTreeCleaner | TreeCleaner = fast
+    else:
+        cleaner = TreeCleaner(pack, prep.raw.title, prep.base, learned)
+        out = sanitize(str(cleaner.run(prep.rendered)))
+        text = html_to_text_reference(out)
+        tree_removed, meta = cleaner.removed, cleaner
     return Cleaned(
         html=out,
-        text=html_to_text(out),
-        link=clean_url(link, pack) if link else None,
-        outlet=cleaner.outlet,
-        wire=cleaner.wire,
-        published=cleaner.date,
-        removed=tuple(removed + cleaner.removed),
-        blocks=cleaner.block_keys,
+        text=text,
+        link=clean_url(prep.link, pack) if prep.link else None,
+        outlet=meta.outlet,
+        wire=meta.wire,
+        published=meta.date,
+        removed=tuple(prep.removed + tree_removed),
+        blocks=meta.block_keys,
     )
+
+
+class Reuse:
+    """Carries one article's prepared tree from one :func:`clean` call to the next.
+
+    The first call with a fresh ``Reuse`` parses and rule-cleans the article and keeps
+    the result; a later call with the same ``Reuse`` (and the same raw item and pack)
+    only redoes the learned drops and what follows them.  This is how
+    ``clean_many``'s second pass avoids parsing an article again.
+    """
+
+    __slots__ = ("prepared",)
+
+    def __init__(self) -> None:
+        self.prepared: _Prepared | None = None
+
+
+def clean(
+    raw: RawItem,
+    pack: RulePack | None = None,
+    learned: Learned | None = None,
+    *,
+    reference: bool = False,
+    reuse: Reuse | None = None,
+) -> Cleaned:
+    """Clean one raw item with its format's rules (or ``pack``) and, when given, the
+    boilerplate learned for its source.  ``reference`` forces the bs4 tree stage
+    (the slow original, kept to check the fast one against)."""
+    if reuse is None:
+        return _finish(_prepare(raw, pack, reference), learned)
+    if reuse.prepared is None:
+        reuse.prepared = _prepare(raw, pack, reference)
+    return _finish(reuse.prepared, learned, keep=True)
 
 
 DEFAULT_LEARN = LearnSettings()
@@ -114,6 +190,8 @@ def clean_many(
     settings: LearnSettings = DEFAULT_LEARN,
     history: History | None = None,
     on_error: Callable[[RawItem, Exception], None] | None = None,
+    *,
+    reference: bool = False,
 ) -> list[Cleaned | None]:
     """Clean a batch of one source's items, learning its boilerplate (two passes).
 
@@ -122,6 +200,9 @@ def clean_many(
     folder's batch is all its files, so it learns on the first run.  An item
     whose cleaning raises is passed to ``on_error`` and comes back as None
     (the others go on); without ``on_error`` the exception propagates.
+
+    Each article is parsed and rule-cleaned once: the second pass only redoes the
+    learned drops and what follows them, on the first pass's prepared tree.
     """
     batch_ids = frozenset(r.id for r in raws)
     # What the stored history already teaches, for items whose group is known before
@@ -135,9 +216,10 @@ def clean_many(
             prior[group] = learn(group, [k for _, k in sorted(history(group, batch_ids))], settings)
         prior_of.append(prior.get(group))
     first: list[Cleaned | None] = []
-    for raw, known in zip(raws, prior_of, strict=True):
+    reuse = [Reuse() if settings.enabled else None for _ in raws]
+    for raw, known, again in zip(raws, prior_of, reuse, strict=True):
         try:
-            first.append(clean(raw, pack_of(raw), known))
+            first.append(clean(raw, pack_of(raw), known, reference=reference, reuse=again))
         except Exception as exc:  # a cleaner bug on one article must not stop the batch
             if on_error is None:
                 raise
@@ -160,7 +242,9 @@ def clean_many(
             used = known.boilerplate if known is not None else frozenset()
             # clean again only where the final boilerplate differs from what was applied
             if c is not None and (learned.boilerplate ^ used).intersection(c.blocks):
-                out[i] = clean(raws[i], pack_of(raws[i]), learned)
+                out[i] = clean(
+                    raws[i], pack_of(raws[i]), learned, reference=reference, reuse=reuse[i]
+                )
     return out
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -90,7 +90,9 @@ _SELECTOR_KEYS = ("remove_selectors", "unwrap_selectors")
 _LIST_KEYS = ("lazy_image_attrs", "tracking_params")
 
 
+@cache
 def _read_pack(name: str) -> dict[str, Any]:
+    """A built-in pack file, parsed once (callers only read it)."""
     path = resources.files("feedhub.clean").joinpath("rules").joinpath(f"{name}.yaml")
     if not path.is_file():
         return {}
@@ -143,8 +145,12 @@ def builtin_pack(fmt: str) -> RulePack:
     return _merge([("common", _read_pack("common")), (fmt, _read_pack(fmt))])
 
 
+@lru_cache(maxsize=1024)
 def pack_for(fmt: str, source_id: str | None = None, rules: RulesConfig | None = None) -> RulePack:
-    """Built-in rules for ``fmt`` extended (or replaced) by a source's own rules."""
+    """Built-in rules for ``fmt`` extended (or replaced) by a source's own rules.
+
+    Cached: the pipeline asks once per article, and a merged pack keeps its compiled
+    selectors and per-host packs, which a fresh merge would build again."""
     if rules is None or rules == RulesConfig():
         return builtin_pack(fmt)
     own = {

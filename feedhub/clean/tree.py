@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any, Protocol
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup, Comment, Tag
@@ -103,7 +104,13 @@ def _describe(el: Tag) -> str:
     return f"<{el.name} {attrs}>"[:200]
 
 
-def _is_pixel(img: Tag) -> bool:
+class _Attrs(Protocol):
+    """An element whose attributes can be read: a bs4 ``Tag`` or a ``dom.Node``."""
+
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+
+def _is_pixel(img: _Attrs) -> bool:
     """1×1 or 0-size images are tracking beacons, not pictures."""
 
     def small(value: object) -> bool:

@@ -1,0 +1,369 @@
+"""A minimal HTML tree that parses exactly like ``BeautifulSoup(html, "html.parser")``.
+
+Why not bs4: the tree stage spent most of its time in bs4's generic machinery
+(``next_element`` linkage, filter objects, soupsieve), not in the rules.  Why not
+lxml: libxml2 "repairs" ``<p>`` inside ``<p>`` (see ``tree.py``), and its names and
+strings must be XML-valid, which mirror pages are not.  So this module drives the
+same stdlib tokenizer bs4 uses and copies bs4's tree-building rules (whitespace-only
+strings collapsed, void elements, ``_popToTag``, character references,
+multi-valued attributes) onto plain ``Node`` objects.
+
+It covers the markup articles carry.  What it does not model (``<script>``/
+``<style>``/``<template>``/ruby strings, ``<pre>`` whitespace, ``<meta>`` charset
+substitution, doctype/CDATA/processing instructions) raises :class:`Unsupported`,
+and the caller falls back to the bs4 reference cleaner for that article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+
+from bs4.builder import HTMLTreeBuilder
+from bs4.builder._htmlparser import BeautifulSoupHTMLParser
+from bs4.dammit import EntitySubstitution
+
+# bs4's own tables, so the two trees cannot drift apart on a bs4 upgrade.
+VOID = frozenset(HTMLTreeBuilder.DEFAULT_EMPTY_ELEMENT_TAGS or ())
+_LIST_ATTRS = {k: frozenset(v) for k, v in HTMLTreeBuilder.DEFAULT_CDATA_LIST_ATTRIBUTES.items()}
+_LIST_ANY = _LIST_ATTRS.get("*", frozenset())
+_ENTITIES = EntitySubstitution.HTML_ENTITY_TO_CHARACTER
+# Tags whose strings bs4 types specially (Script, Stylesheet, RubyText…) or whose
+# whitespace it preserves, and <meta> (bs4 rewrites its charset when printing).
+_UNMODELLED = frozenset(
+    (*HTMLTreeBuilder.DEFAULT_STRING_CONTAINERS, *HTMLTreeBuilder.DEFAULT_PRESERVE_WHITESPACE_TAGS)
+) | {"meta"}
+# A cheap pre-check for the same, so most unsupported documents skip the parse.
+UNSUPPORTED_MARKUP = re.compile(
+    r"<(?:" + "|".join(sorted(_UNMODELLED)) + r")(?![a-z0-9])|<!(?!--)|<\?", re.I
+)
+_ASCII_SPACES = frozenset("\x20\x0a\x09\x0c\x0d")
+_XML_SPECIAL = re.compile("[<>&]")
+_XML_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+_NOT_WS = re.compile(r"\S+")
+
+
+class Unsupported(Exception):
+    """The markup uses something this tree does not model; use the bs4 cleaner."""
+
+
+class Text(str):
+    """A text node.  A subclass so every node is its own object: rules find a text
+    node again by identity (``is``), which interned ``str`` values would defeat."""
+
+    __slots__ = ()
+
+
+AttrValue = str | list[str]
+
+
+class Node:
+    """An element (or the document root, named ``[document]``)."""
+
+    __slots__ = ("name", "attrs", "children", "parent", "dead")
+
+    def __init__(self, name: str, attrs: dict[str, AttrValue], parent: Node | None) -> None:
+        self.name = name
+        self.attrs = attrs
+        self.children: list[Node | Text] = []
+        self.parent = parent
+        # bs4's ``decomposed``: set on a removed element and everything inside it
+        self.dead = False
+
+    def get(self, key: str, default: object = None) -> object:
+        return self.attrs.get(key, default)
+
+
+Child = Node | Text
+
+
+# ------------------------------------------------------------------ parsing
+
+
+class _Builder(HTMLParser):
+    """``BeautifulSoupHTMLParser`` + ``BeautifulSoup``'s tree building, on ``Node``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)  # bs4 decodes references itself
+        self.root = Node("[document]", {}, None)
+        self.stack = [self.root]
+        self.open: dict[str, int] = {}
+        self.data: list[str] = []
+        self.closed_void: list[str] = []
+
+    def end_data(self) -> None:
+        if self.data:
+            s = "".join(self.data)
+            self.data = []
+            if all(c in _ASCII_SPACES for c in s):
+                s = "\n" if "\n" in s else " "
+            self.stack[-1].children.append(Text(s))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs, void_close=False)
+        self.handle_endtag(tag, check_closed=False)
+
+    def handle_starttag(
+        self, tag: str, attrs: list[tuple[str, str | None]], void_close: bool = True
+    ) -> None:
+        if tag in _UNMODELLED:
+            raise Unsupported(tag)
+        raw: dict[str, str] = {}
+        for key, value in attrs:
+            raw[key] = "" if value is None else value  # a repeated attribute: last wins
+        specific = _LIST_ATTRS.get(tag)
+        values: dict[str, AttrValue] = {
+            key: _NOT_WS.findall(value)
+            if key in _LIST_ANY or (specific and key in specific)
+            else value
+            for key, value in raw.items()
+        }
+        self.end_data()
+        parent = self.stack[-1]
+        node = Node(tag, values, parent)
+        parent.children.append(node)
+        self.stack.append(node)
+        self.open[tag] = self.open.get(tag, 0) + 1
+        if tag in VOID and void_close:
+            self.handle_endtag(tag, check_closed=False)
+            self.closed_void.append(tag)
+
+    def handle_endtag(self, tag: str, check_closed: bool = True) -> None:
+        if check_closed and tag in self.closed_void:
+            self.closed_void.remove(tag)  # the "</br>" of a "<br>" already closed
+            return
+        self.end_data()
+        # bs4's _popToTag: close up to the most recent open tag of that name, if any
+        for _ in range(len(self.stack) - 1, 0, -1):
+            if not self.open.get(tag):
+                break
+            popped = self.stack.pop()
+            self.open[popped.name] -= 1
+            if popped.name == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        self.data.append(data)
+
+    def handle_charref(self, name: str) -> None:
+        ref = BeautifulSoupHTMLParser._dereference_numeric_character_reference
+        dereferenced, _, extra = ref(name)
+        self.data.append(dereferenced)
+        self.data.append(extra)
+
+    def handle_entityref(self, name: str) -> None:
+        character = _ENTITIES.get(name)
+        self.data.append(character if character is not None else f"&{name}")
+
+    def handle_comment(self, data: str) -> None:
+        # The cleaner drops comments first thing; the comment still ends the text
+        # node before it, as it does in bs4.
+        self.end_data()
+
+    def handle_decl(self, decl: str) -> None:
+        raise Unsupported("declaration")
+
+    def unknown_decl(self, data: str) -> None:
+        raise Unsupported("declaration")
+
+    def handle_pi(self, data: str) -> None:
+        raise Unsupported("processing instruction")
+
+
+def parse(html: str) -> Node:
+    """The tree bs4's html.parser builder would make (comments left out).
+
+    Raises:
+        Unsupported: the markup needs a feature only the bs4 tree models.
+    """
+    if UNSUPPORTED_MARKUP.search(html):
+        raise Unsupported("markup")
+    b = _Builder()
+    b.feed(html)
+    b.close()
+    b.end_data()
+    return b.root
+
+
+# ------------------------------------------------------------------ reading
+
+
+def elements(root: Node, names: frozenset[str] | None = None) -> list[Node]:
+    """Descendant elements in document order (optionally only these names)."""
+    out: list[Node] = []
+    stack = [iter(root.children)]
+    while stack:
+        for child in stack[-1]:
+            if type(child) is Node:
+                if names is None or child.name in names:
+                    out.append(child)
+                if child.children:
+                    stack.append(iter(child.children))
+                    break
+        else:
+            stack.pop()
+    return out
+
+
+def strings(root: Node) -> Iterator[tuple[Node, Text]]:
+    """(parent, text node) of every text node under ``root``, in document order."""
+    stack = [(root, iter(root.children))]
+    while stack:
+        parent, it = stack[-1]
+        for child in it:
+            if type(child) is Node:
+                stack.append((child, iter(child.children)))
+                break
+            yield parent, child  # type: ignore[misc]
+        else:
+            stack.pop()
+
+
+def text(node: Node) -> str:
+    """bs4's ``get_text("")``: every text node under ``node``, joined."""
+    parts: list[str] = []
+    stack = [iter(node.children)]
+    while stack:
+        for child in stack[-1]:
+            if type(child) is Node:
+                stack.append(iter(child.children))
+                break
+            parts.append(child)  # type: ignore[arg-type]
+        else:
+            stack.pop()
+    return "".join(parts)
+
+
+def has_text(node: Node) -> bool:
+    """bs4's ``bool(get_text(strip=True))``."""
+    return any(s.strip() for _, s in strings(node))
+
+
+def find(node: Node, names: frozenset[str]) -> bool:
+    """Is there a descendant element with one of these names?"""
+    return any(el.name in names for el in elements(node))
+
+
+def next_sibling_element(node: Node) -> Node | None:
+    """bs4's ``find_next_sibling()``: the next sibling that is an element."""
+    assert node.parent is not None
+    siblings = node.parent.children
+    i = index(siblings, node)
+    for sib in siblings[i + 1 :]:
+        if type(sib) is Node:
+            return sib
+    return None
+
+
+def index(children: list[Child], child: Child) -> int:
+    for i, c in enumerate(children):
+        if c is child:
+            return i
+    raise ValueError("not a child")
+
+
+# ------------------------------------------------------------------ changing
+
+
+def decompose(node: Node) -> None:
+    """Remove ``node`` and mark it and its subtree removed (bs4 ``decompose``)."""
+    if node.parent is not None:
+        siblings = node.parent.children
+        del siblings[index(siblings, node)]
+        node.parent = None
+    node.dead = True
+    for el in elements(node):
+        el.dead = True
+
+
+def extract(parent: Node, child: Child) -> None:
+    siblings = parent.children
+    del siblings[index(siblings, child)]
+    if type(child) is Node:
+        child.parent = None
+
+
+def unwrap(node: Node) -> None:
+    """Replace ``node`` by its children (bs4 ``unwrap``)."""
+    parent = node.parent
+    if parent is None:
+        return
+    siblings = parent.children
+    i = index(siblings, node)
+    for child in node.children:
+        if type(child) is Node:
+            child.parent = parent
+    siblings[i : i + 1] = node.children
+    node.children = []
+    node.parent = None
+
+
+def smooth(node: Node) -> None:
+    """Merge adjacent text nodes, everywhere below ``node`` (bs4 ``smooth``)."""
+    merged: list[Child] = []
+    run: list[Text] = []
+    for child in node.children:
+        if isinstance(child, Node):
+            if run:
+                merged.append(Text("".join(run)) if len(run) > 1 else run[0])
+                run = []
+            smooth(child)
+            merged.append(child)
+        else:
+            run.append(child)
+    if run:
+        merged.append(Text("".join(run)) if len(run) > 1 else run[0])
+    node.children = merged
+
+
+def copy(node: Node, parent: Node | None = None) -> Node:
+    """A deep copy (text nodes are immutable and shared)."""
+    new = Node(
+        node.name, {k: v if isinstance(v, str) else list(v) for k, v in node.attrs.items()}, parent
+    )
+    new.children = [copy(c, new) if isinstance(c, Node) else c for c in node.children]
+    return new
+
+
+# ------------------------------------------------------------------ printing
+
+
+def _escape(s: str) -> str:
+    return _XML_SPECIAL.sub(lambda m: _XML_ENTITY[m.group()], s) if _needs(s) else s
+
+
+def _needs(s: str) -> bool:
+    return "<" in s or ">" in s or "&" in s
+
+
+def _quoted(value: str) -> str:
+    if '"' in value:
+        if "'" in value:
+            return '"' + value.replace('"', "&quot;") + '"'
+        return "'" + value + "'"
+    return '"' + value + '"'
+
+
+def serialize(root: Node) -> str:
+    """``str(soup)``: bs4's "minimal" formatter (attributes sorted, ``<br/>``)."""
+    out: list[str] = []
+    _write(root, out)
+    return "".join(out)
+
+
+def _write(node: Node, out: list[str]) -> None:
+    for child in node.children:
+        if type(child) is not Node:
+            out.append(_escape(child))  # type: ignore[arg-type]
+            continue
+        attrs = "".join(
+            f" {k}={_quoted(_escape(v if isinstance(v, str) else ' '.join(v)))}"
+            for k, v in sorted(child.attrs.items())
+        )
+        if child.name in VOID and not child.children:
+            out.append(f"<{child.name}{attrs}/>")
+        else:
+            out.append(f"<{child.name}{attrs}>")
+            _write(child, out)
+            out.append(f"</{child.name}>")
