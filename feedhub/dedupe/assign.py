@@ -89,12 +89,12 @@ MIN_COLLECTION = 20
 # so a pair where one side is this short is compared up to EXCERPT_DISTANCE bits; the
 # overlap rule, measured in the shorter text, still decides.
 EXCERPT_CHARS = 500
+EXCERPT_DISTANCE = 32
 # The headline rule also needs this symmetric agreement (Dice): containment alone lets
 # a short headline sit "inside" a long one through one shared place name ("Fair Ford
 # …" vs "Fair Ford …", two stories from one town; seen in bench/run.py's corpus).
 # Every labelled duplicate that clears the containment floor is above 0.5.
 HEADLINE_DICE = 0.45
-EXCERPT_DISTANCE = 32
 
 
 def is_short(text: str) -> bool:

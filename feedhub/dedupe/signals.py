@@ -23,8 +23,6 @@ from typing import Any
 import numpy as np
 import opencc
 
-_STRIP = re.compile(r"[^\w]|_", re.UNICODE)
-
 
 @cache
 def _t2s() -> opencc.OpenCC:
@@ -45,12 +43,6 @@ _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 LATIN = "w:"  # prefix of word features, so the two scripts never share a key
 NUMBER = "n:"
-
-
-def bigrams(text: str) -> Counter[str]:
-    """Character bigrams of the letters/digits/ideographs stream (script-normalised)."""
-    s = _STRIP.sub("", script_normalize(text))
-    return Counter(s[i : i + 2] for i in range(len(s) - 1))
 
 
 @lru_cache(maxsize=4096)
