@@ -258,12 +258,14 @@ class FeatureCache:
         "contained" in a long one through one shared place name.  Unweighted while
         the window is too small for IDF (the rule needs the cosine then, so cannot
         fire)."""
+        common = self.of(a).headline & self.of(b).headline
+        if not common:
+            return 0.0, 0.0  # most candidate pairs: no weights to look up
         if self.idf is not None and self.usable:
-            (wa, ta), (wb, tb) = self._headline_weights(a), self._headline_weights(b)
-            shared = sum(w for g, w in wa.items() if g in wb)
+            (wa, ta), (_, tb) = self._headline_weights(a), self._headline_weights(b)
+            shared = sum(wa[g] for g in common)
         else:
-            ha, hb = self.of(a).headline, self.of(b).headline
-            shared, ta, tb = len(ha & hb), len(ha), len(hb)
+            shared, ta, tb = len(common), len(self.of(a).headline), len(self.of(b).headline)
         if min(ta, tb) <= 0:
             return 0.0, 0.0
         return shared / min(ta, tb), 2 * shared / (ta + tb)
