@@ -69,6 +69,7 @@ wording, headline nor enough rare terms (cosine 0.1–0.25).
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -414,7 +415,9 @@ class StoryIndex:
     entries: list[Candidate] = field(default_factory=list)
     _index: FingerprintIndex | None = None
     _excerpts: FingerprintIndex | None = None  # the excerpt-length entries only
-    _headlines: dict[str, list[int]] = field(default_factory=dict)
+    # headline term → rows; int32 arrays: 4 bytes a posting instead of a list slot
+    # plus an int object (about 36)
+    _postings: dict[str, array[int]] = field(default_factory=dict)
 
     def add(self, candidate: Candidate, side: Side | None = None) -> None:
         """Index a candidate; ``side`` (its text and title) tells whether it is
@@ -429,13 +432,13 @@ class StoryIndex:
             if features.excerpt:
                 self._excerpts.add(candidate.fp, row, ts)
             for term in features.headline:
-                self._headlines.setdefault(term, []).append(row)
+                self._postings.setdefault(term, array("i")).append(row)
         self.entries.append(candidate)
 
     def _by_headline(self, side: Side) -> set[int]:
         rows: set[int] = set()
         for term in self.cache.of(side).headline:
-            posting = self._headlines.get(term, ())
+            posting = self._postings.get(term, ())
             if len(posting) <= MAX_POSTINGS:
                 rows.update(posting)
         return rows
