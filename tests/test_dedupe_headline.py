@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from feedhub.config import parse_config
-from feedhub.dedupe.assign import FeatureCache, Settings, Side, StoryIndex, decide
+from feedhub.dedupe.assign import FeatureCache, FeatureEntry, Settings, Side, StoryIndex, decide
 from feedhub.dedupe.fingerprint import distance, fingerprint
 from feedhub.dedupe.signals import Idf, series_part
 from feedhub.errors import ConfigError
@@ -182,3 +182,18 @@ def test_array_idf_vectors_equal_the_reference_term_by_term_vectors() -> None:
         got = {names[int(i)]: float(w) for i, w in zip(*packed, strict=True)}
         assert got.keys() == reference.keys()
         assert all(got[g] == pytest.approx(w, rel=1e-12) for g, w in reference.items())
+
+
+def test_cached_features_follow_an_updated_text_of_the_same_item() -> None:
+    """Features are cached by item id across a run's batches; an item stored earlier
+    and updated now must be judged on its new text and headline, not the old ones."""
+    shared: dict[str, FeatureEntry] = {}
+    old = Side("台风青鸾今晨登陆云港市，沿海地区紧急转移四万六千人。" * 3, "台风登陆云港", "x")
+    new = Side(A_TEXT, A_TITLE, "x")
+    first = FeatureCache(vectors().idf, shared)
+    assert first.of(old).headline != first.of(new).headline
+    later = FeatureCache(vectors(A_TEXT, B_TEXT).idf, shared)
+    assert later.of(new).shingles == FeatureCache(None).of(new).shingles
+    b = Side(B_TEXT, B_TITLE, "b")
+    assert later.headline(old, b) != later.headline(new, b)
+    assert later.cosine(old, b) != later.cosine(new, b)

@@ -175,8 +175,8 @@ class FeatureCache:
         # Text features do not depend on the IDF collection, so one run's batches
         # (one index per source) can share them: ``shared`` lives as long as the run.
         self._cache: dict[str, FeatureEntry] = {} if shared is None else shared
-        self._packed: dict[str, Packed | None] = {}
-        self._headlines: dict[str, tuple[dict[str, float], float]] = {}
+        self._packed: dict[str, tuple[str, Packed | None]] = {}
+        self._headlines: dict[str, tuple[str, dict[str, float], float]] = {}
         self._memo: dict[tuple[str, str], float | None] = {}
 
     @property
@@ -206,11 +206,12 @@ class FeatureCache:
         pair needs the cosine (most candidates are settled by overlap or distance)."""
         if self.idf is None or not self.usable:
             return None
-        if side.item_id and side.item_id in self._packed:
-            return self._packed[side.item_id]
+        cached = self._packed.get(side.item_id) if side.item_id else None
+        if cached is not None and cached[0] == side.text:  # an update may rewrite it
+            return cached[1]
         out = self.idf.packed(side.text)
         if side.item_id:
-            self._packed[side.item_id] = out
+            self._packed[side.item_id] = (side.text, out)
         return out
 
     def prime(self, query: Side, others: list[Side]) -> None:
@@ -242,14 +243,14 @@ class FeatureCache:
 
     def _headline_weights(self, side: Side) -> tuple[dict[str, float], float]:
         cached = self._headlines.get(side.item_id) if side.item_id else None
-        if cached is not None:
-            return cached
+        if cached is not None and cached[0] == side.title:  # an update may retitle
+            return cached[1], cached[2]
         assert self.idf is not None
         weights = {g: self.idf.weight(g) or 0.0 for g in self.of(side).headline}
-        out = (weights, sum(weights.values()))
+        total = sum(weights.values())
         if side.item_id:
-            self._headlines[side.item_id] = out
-        return out
+            self._headlines[side.item_id] = (side.title, weights, total)
+        return weights, total
 
     def headline(self, a: Side, b: Side) -> tuple[float, float]:
         """IDF-weighted headline (containment, Dice): shared weight over the lighter
