@@ -143,25 +143,22 @@ def test_short_headline_is_not_contained_through_one_place_name() -> None:
 
 
 def test_batched_cosines_equal_the_reference_dict_cosine() -> None:
-    """The packed, vectorised cosine (one query against all its candidates) gives the
-    reference sparse-dict cosine's values, and a primed pair equals an unprimed one."""
+    """The packed, vectorised cosines (one query against all its candidates) give the
+    reference sparse-dict cosine's values, and equal a single pair's."""
     from feedhub.dedupe.signals import cosine
 
     sides = [Side(a.text, a.title, k) for k, a in _ARTS.items()]
-    batch = vectors()
-    single = vectors()
-    assert batch.idf is not None
+    cache = vectors()
+    assert cache.idf is not None
     compared = 0
     for q in sides:
-        batch.prime(q, [o for o in sides if o is not q])
-        for o in sides:
-            if o is q:
-                continue
-            reference = cosine(batch.idf.vector(q.text), batch.idf.vector(o.text))
-            primed, alone = batch.cosine(q, o), single.cosine(q, o)
-            assert primed is not None and alone is not None
-            assert primed == pytest.approx(reference, abs=1e-12)
-            assert primed == pytest.approx(alone, abs=1e-12)
+        others = [o for o in sides if o is not q]
+        for o, batched in zip(others, cache.cosines(q, others).tolist(), strict=True):
+            reference = cosine(cache.idf.vector(q.text), cache.idf.vector(o.text))
+            alone = cache.cosine(q, o)
+            assert alone is not None
+            assert batched == pytest.approx(reference, abs=1e-12)
+            assert batched == pytest.approx(alone, abs=1e-12)
             compared += 1
     assert compared > 600
 
@@ -197,3 +194,26 @@ def test_cached_features_follow_an_updated_text_of_the_same_item() -> None:
     b = Side(B_TEXT, B_TITLE, "b")
     assert later.headline(old, b) != later.headline(new, b)
     assert later.cosine(old, b) != later.cosine(new, b)
+
+
+def test_screen_never_refuses_a_pair_decide_merges() -> None:
+    """The story index decides only the candidates the vectorised screen lets through:
+    over every pair of demo articles, at their real distance and at distance 0, the
+    screen must keep each pair decide() merges, and still refuse most pairs."""
+    sides = [Side(a.text, a.title, k) for k, a in _ARTS.items()]
+    fps = {k: a.fingerprint for k, a in _ARTS.items()}
+    cache = vectors()
+    settings = Settings()
+    kept = merged = total = 0
+    for q in sides:
+        others = [o for o in sides if o is not q]
+        for scale in (1, 0):
+            cands = [(distance(fps[q.item_id], fps[o.item_id]) * scale, o) for o in others]
+            for (d, o), possible in zip(cands, cache.screen(q, cands, settings), strict=True):
+                verdict = decide(q, o, d, settings, cache)
+                assert possible or not verdict.duplicate, (q.item_id, o.item_id, verdict)
+                kept += possible
+                merged += verdict.duplicate
+                total += 1
+    assert merged > 20
+    assert kept < total / 4, (kept, total)

@@ -80,7 +80,7 @@ import numpy as np
 from ..storage import Candidate
 from .fingerprint import containment, normalize, shingle_set
 from .index import FingerprintIndex
-from .signals import Idf, headline_terms, series_part
+from .signals import FloatArray, Idf, IntArray, headline_terms, series_part
 
 MIN_CHARS = 60
 SHORT_OVERLAP = 0.95
@@ -156,6 +156,8 @@ class Features:
     shingles: frozenset[str]
     headline: frozenset[str]
     part: str | None
+    # the shingles' hashes, sorted: many candidates' overlaps in one vectorised pass
+    hashes: IntArray = field(compare=False)
 
 
 FeatureEntry = tuple[str, str, Features]  # (text, title, features) of one item id
@@ -167,7 +169,7 @@ class FeatureCache:
     its text features for every pair was two thirds of the pipeline's time.
 
     IDF vectors are kept packed (sorted term ids, weights) so that one article's
-    cosines against all its candidates are one vectorised pass (:meth:`prime`);
+    cosines against all its candidates are one vectorised pass (:meth:`cosines`);
     a single pair goes through the same arithmetic, so both give equal results."""
 
     def __init__(self, idf: Idf | None, shared: dict[str, FeatureEntry] | None = None) -> None:
@@ -189,13 +191,15 @@ class FeatureCache:
         if cached is not None and cached[0] == side.text and cached[1] == side.title:
             return cached[2]
         stream = normalize(side.text)
+        shingles = shingle_set(side.text, SHINGLE_N)
         features = Features(
             empty=not stream,
             short=len(stream) < MIN_CHARS,
             excerpt=len(stream) < EXCERPT_CHARS,
-            shingles=shingle_set(side.text, SHINGLE_N),
+            shingles=shingles,
             headline=headline_terms(side.title),
             part=series_part(side.title),
+            hashes=np.unique(np.fromiter(map(hash, shingles), np.int64, len(shingles))),
         )
         if side.item_id:
             self._cache[side.item_id] = (side.text, side.title, features)
@@ -214,25 +218,56 @@ class FeatureCache:
             self._packed[side.item_id] = (side.text, out)
         return out
 
-    def prime(self, query: Side, others: list[Side]) -> None:
-        """Compute the query's cosines with all ``others`` in one pass (memoised for
-        :meth:`cosine`).  Only for sides with item ids."""
+    def cosines(self, query: Side, others: list[Side]) -> FloatArray:
+        """The query's cosines with all ``others`` in one vectorised pass (-1 where
+        either side has no IDF vector).  Not memoised: see :meth:`screen`."""
+        out = np.full(len(others), -1.0)
         q = self.packed(query)
-        todo = [o for o in others if o.item_id and (query.item_id, o.item_id) not in self._memo]
         if q is None:
-            self._memo.update(((query.item_id, o.item_id), None) for o in todo)
-            return
-        vecs = [self.packed(o) for o in todo]
-        present = [(o, v) for o, v in zip(todo, vecs, strict=True) if v is not None]
-        self._memo.update(
-            ((query.item_id, o.item_id), None) for o, v in zip(todo, vecs, strict=True) if v is None
-        )
+            return out
+        vecs = [self.packed(o) for o in others]
+        present = [i for i, v in enumerate(vecs) if v is not None]
         if present:
-            values = _dots(q, [v for _, v in present])
+            out[present] = _dots(q, [v for v in vecs if v is not None])
+        return out
+
+    def screen(self, query: Side, cands: list[tuple[int, Side]], settings: Settings) -> list[bool]:
+        """Which candidates (simhash distance, side) some rule could merge with the
+        query: a vectorised superset of :func:`decide`'s merges (a little slack on
+        every floor), so that decide, the one source of truth, runs only for those.
+        Most of an article's hundred candidates fail every rule; deciding each in
+        Python was most of the duplicate stage.  The kept pairs' cosines are
+        memoised for the decisions that follow."""
+        fq = self.of(query)
+        if fq.empty or not cands:
+            return [False] * len(cands)
+        fs = [self.of(side) for _, side in cands]
+        dist = np.fromiter((d for d, _ in cands), np.int64, len(cands))
+        excerpt = np.fromiter((f.excerpt for f in fs), bool, len(fs)) | fq.excerpt
+        short = np.fromiter((f.short for f in fs), bool, len(fs)) | fq.short
+        empty = np.fromiter((f.empty for f in fs), bool, len(fs))
+        within = dist <= np.where(
+            excerpt, max(settings.threshold, EXCERPT_DISTANCE), settings.threshold
+        )
+        need = np.where(short, SHORT_OVERLAP, settings.min_overlap) - _SLACK
+        overlap = _containments(fq.hashes, [f.hashes for f in fs])
+        cos = self.cosines(query, [side for _, side in cands])
+        maybe = within & ((overlap >= need) | (~short & (cos >= settings.min_cosine - _SLACK)))
+        if settings.headline:
+            floor = min(c for _, c in settings.headline) - _SLACK
+            for i in np.flatnonzero(~maybe & ~short & (cos >= floor)).tolist():
+                headline, dice = self.headline(query, cands[i][1])
+                maybe[i] = (
+                    headline >= settings.min_headline - _SLACK and dice >= HEADLINE_DICE - _SLACK
+                )
+        keep: list[bool] = (maybe & ~empty).tolist()
+        if query.item_id:
             self._memo.update(
-                ((query.item_id, o.item_id), float(c))
-                for (o, _), c in zip(present, values, strict=True)
+                ((query.item_id, side.item_id), None if c < 0 else float(c))
+                for (_, side), c, k in zip(cands, cos.tolist(), keep, strict=True)
+                if k and side.item_id
             )
+        return keep
 
     def cosine(self, a: Side, b: Side) -> float | None:
         for key in ((a.item_id, b.item_id), (b.item_id, a.item_id)):
@@ -273,7 +308,28 @@ class FeatureCache:
         return shared / min(ta, tb), 2 * shared / (ta + tb)
 
 
-Packed = tuple["np.ndarray[Any, np.dtype[np.int64]]", "np.ndarray[Any, np.dtype[np.float64]]"]
+# Floors are screened with this slack: the screen's float arithmetic (summation order)
+# must never refuse a pair decide() would merge.
+_SLACK = 1e-9
+
+
+def _containments(q: IntArray, others: list[IntArray]) -> FloatArray:
+    """|Q ∩ O| / min(|Q|, |O|) for many O at once, on sorted shingle hashes."""
+    out = np.zeros(len(others))
+    keep = [i for i, o in enumerate(others) if len(o)]
+    if not len(q) or not keep:
+        return out
+    hashes = np.concatenate([others[i] for i in keep])
+    pos = np.searchsorted(q, hashes)
+    pos[pos == len(q)] = 0
+    sizes = np.fromiter((len(others[i]) for i in keep), np.int64, len(keep))
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    shared = np.add.reduceat((q[pos] == hashes).astype(np.int64), starts)
+    out[keep] = shared / np.minimum(sizes, len(q))
+    return out
+
+
+Packed = tuple[IntArray, FloatArray]
 
 
 def _dots(q: Packed, others: list[Packed]) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -475,8 +531,10 @@ class StoryIndex:
             and abs(c.sort_date - when) <= self.window
         )
         sides = {item_id: side_of(item_id) for _, _, item_id, _ in near}
-        self.cache.prime(side, list(sides.values()))
-        for d, _, item_id, story_id in near:
+        maybe = self.cache.screen(side, [(d, sides[i]) for d, _, i, _ in near], self.settings)
+        for (d, _, item_id, story_id), possible in zip(near, maybe, strict=True):
+            if not possible:
+                continue
             verdict = decide(side, sides[item_id], d, self.settings, self.cache, explain=False)
             if verdict.duplicate:
                 return Match(story_id, item_id, verdict)
