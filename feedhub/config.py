@@ -298,7 +298,7 @@ class Config(_Strict):
         raise KeyError(source_id)
 
 
-_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")  # fullmatch: "$" would accept "a\n"
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
@@ -308,7 +308,7 @@ def _loc(loc: tuple[int | str, ...]) -> str:
             out += f"[{part}]"
         elif part.startswith(("function-", "tagged-union")):
             continue
-        elif not _KEY.match(part):  # an unknown key like "a: b" or "." stays unambiguous
+        elif not _KEY.fullmatch(part):  # an unknown key like "a: b" or "." stays unambiguous
             out += f"[{json.dumps(part, ensure_ascii=False)}]"
         else:
             out += f".{part}" if out else part
