@@ -349,6 +349,7 @@ def store_result(
                     sides[article.id],
                     sides.__getitem__,
                     exclude=article.id,
+                    source=source.id,
                 )
                 if match:
                     story_id = match.story_id

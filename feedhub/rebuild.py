@@ -115,7 +115,12 @@ def rebuild(
         for _, article, seen in batch:
             when = article.published or seen
             match = index.match(
-                article.fingerprint, when, sides[article.id], sides.__getitem__, exclude=article.id
+                article.fingerprint,
+                when,
+                sides[article.id],
+                sides.__getitem__,
+                exclude=article.id,
+                source=source.id,
             )
             cluster = match.story_id if match else article.id
             clusters.setdefault(cluster, []).append(article.id)

@@ -217,3 +217,31 @@ def test_screen_never_refuses_a_pair_decide_merges() -> None:
                 total += 1
     assert merged > 20
     assert kept < total / 4, (kept, total)
+
+
+def test_a_column_headline_repeated_by_its_source_does_not_merge_by_headline() -> None:
+    """A source's recurring headline (a daily 今日要闻) names a column, not a story: two
+    days' digests that share some vocabulary must not merge through the headline."""
+    day1 = (
+        "今日要闻：澄州地铁二号线今天通车，全长二十公里，设站十六座。"
+        "云港市长周文博宣布辞职，副市长林晓岚主持工作。"
+    ) * 2
+    day2 = (
+        "今日要闻：澄州地铁二号线通车次日客流回落，部分站点加开班次。"
+        "云港市人大常委会审议周文博辞职请求，滨海新区招商计划暂缓。"
+    ) * 2
+    cache = vectors(day1, day2)
+    a, b = Side(day2, "今日要闻", "d2"), Side(day1, "今日要闻", "d1")
+    fa, fb = fingerprint(day2), fingerprint(day1)
+    narrow = Settings(threshold=min(3, distance(fa, fb) - 1))
+    # As a pair, the headline rule would merge them: the bodies share enough terms.
+    assert decide(a, b, 40, narrow, cache).duplicate
+    assert not decide(a, b, 40, narrow, cache, column=True).duplicate
+    t0 = datetime(2026, 11, 20, tzinfo=UTC)
+    index = StoryIndex(narrow, timedelta(days=3), cache)
+    index.add(Candidate("d1", "story-1", fb, t0, "daily"), b)
+    sides = {"d1": b, "d2": a}.__getitem__
+    later = t0 + timedelta(days=1)
+    assert index.match(fa, later, a, sides, source="daily") is None
+    # Another outlet's article under that headline is not the source's column.
+    assert index.match(fa, later, a, sides, source="other") is not None

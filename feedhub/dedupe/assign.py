@@ -44,7 +44,8 @@ cleaning; see ``scripts/eval_dedupe.py``)
   highest negatives: same-day follow-ups on one policy (headline 0.57,
   cosine 0.33) and same-topic, other-event stories (headline ≤ 0.4).  Such
   pairs come from a second candidate route, postings of headline terms
-  (``StoryIndex``).  Parts of a series (（1） vs （2）) never merge this way.
+  (``StoryIndex``).  Parts of a series (（1） vs （2）), and headlines a source
+  repeats inside the window (a column's name), never merge this way.
 * Excerpts: a feed summary sits 25-30 bits from its full article as a whole
   text, so when either side has fewer than ``EXCERPT_CHARS`` normalised
   characters the pair is compared up to ``EXCERPT_DISTANCE`` bits; the
@@ -59,8 +60,9 @@ Known false-positive cases, each with a test in ``tests/test_dedupe.py`` or
 (cleaning removes it first); near-empty bodies (MIN_CHARS / empty rule); series
 parts with an identical opening paragraph and headline (overlap stays < 0.7
 because the rest differs; the headline rule refuses differing part markers);
-one generic headline over unrelated bodies ("今日要闻": the cosine must
-corroborate); follow-ups about the same people (cosine < 0.5 since the
+one generic headline over unrelated bodies (the cosine must corroborate); a
+column's headline that its source repeats inside the window (今日要闻 on two days:
+the headline rule is off for it); follow-ups about the same people (cosine < 0.5 since the
 event-specific terms differ).
 Known misses (precision 1.000, recall 0.708 on the labelled pairs): two
 write-ups of one briefing under unrelated headlines, which share neither
@@ -70,6 +72,7 @@ wording, headline nor enough rare terms (cosine 0.1–0.25).
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -231,7 +234,13 @@ class FeatureCache:
             out[present] = _dots(q, [v for v in vecs if v is not None])
         return out
 
-    def screen(self, query: Side, cands: list[tuple[int, Side]], settings: Settings) -> list[bool]:
+    def screen(
+        self,
+        query: Side,
+        cands: list[tuple[int, Side]],
+        settings: Settings,
+        column: bool = False,
+    ) -> list[bool]:
         """Which candidates (simhash distance, side) some rule could merge with the
         query: a vectorised superset of :func:`decide`'s merges (a little slack on
         every floor), so that decide, the one source of truth, runs only for those.
@@ -253,7 +262,7 @@ class FeatureCache:
         overlap = _containments(fq.hashes, [f.hashes for f in fs])
         cos = self.cosines(query, [side for _, side in cands])
         maybe = within & ((overlap >= need) | (~short & (cos >= settings.min_cosine - _SLACK)))
-        if settings.headline:
+        if settings.headline and not column:
             floor = min(c for _, c in settings.headline) - _SLACK
             for i in np.flatnonzero(~maybe & ~short & (cos >= floor)).tolist():
                 headline, dice = self.headline(query, cands[i][1])
@@ -353,6 +362,7 @@ def decide(
     cache: FeatureCache | None = None,
     all_signals: bool = False,
     explain: bool = True,
+    column: bool = False,
 ) -> Decision:
     """Are two cleaned articles at simhash distance ``dist`` the same story?
 
@@ -360,6 +370,8 @@ def decide(
     rare-term cosine for pairs within the simhash distance, and the corroborated
     headline at any distance.  The cosine is computed only where a rule can use
     it, or for every pair with ``all_signals`` (``feedhub compare`` shows them all).
+    ``column``: ``a``'s headline already headed another article of its source in
+    the window (a column name such as 今日要闻, not a story's): no headline rule.
     ``explain=False`` leaves a rejected pair's reason empty: the story index decides
     about a hundred candidates per article and reads only the verdict.
     """
@@ -380,7 +392,11 @@ def decide(
     series = fa.part is not None and fb.part is not None and fa.part != fb.part
     by_terms = within and not short and overlap < need
     by_headline = (
-        not short and not series and headline >= settings.min_headline and dice >= HEADLINE_DICE
+        not short
+        and not series
+        and not column
+        and headline >= settings.min_headline
+        and dice >= HEADLINE_DICE
     )
     # None also means: no IDF collection, or their script has too few documents.
     cos = cache.cosine(a, b) if all_signals or by_terms or by_headline else None
@@ -400,7 +416,9 @@ def decide(
                 )
     if not explain:
         return Decision(False, dist, overlap, cos, headline, "")
-    why = _why_not(within, dist, limit, overlap, need, cos, short, series, headline, dice, settings)
+    why = _why_not(
+        within, dist, limit, overlap, need, cos, short, series or column, headline, dice, settings
+    )
     return Decision(False, dist, overlap, cos, headline, why)
 
 
@@ -429,7 +447,7 @@ def _why_not(
     if short:
         parts.append("short text: overlap only")
     elif series:
-        parts.append("other part of a series")
+        parts.append("headline names a series part or a column, not a story")
     elif headline < settings.min_headline:
         parts.append(f"headline {headline:.2f} < {settings.min_headline}")
     elif dice < HEADLINE_DICE:
@@ -475,6 +493,9 @@ class StoryIndex:
     # headline term → rows; int32 arrays: 4 bytes a posting instead of a list slot
     # plus an int object (about 36)
     _postings: dict[str, array[int]] = field(default_factory=dict)
+    # (source, headline terms) → articles in the index: a headline a source repeats
+    # inside the window is a column name (今日要闻, Morning briefing), not a story's
+    _headings: Counter[tuple[str, frozenset[str]]] = field(default_factory=Counter)
 
     def add(self, candidate: Candidate, side: Side | None = None) -> None:
         """Index a candidate; ``side`` (its text and title) tells whether it is
@@ -490,6 +511,8 @@ class StoryIndex:
                 self._excerpts.add(candidate.fp, row, ts)
             for term in features.headline:
                 self._postings.setdefault(term, array("i")).append(row)
+            if features.headline:
+                self._headings[candidate.source_id, features.headline] += 1
         self.entries.append(candidate)
 
     def _by_headline(self, side: Side) -> set[int]:
@@ -507,8 +530,10 @@ class StoryIndex:
         side: Side,
         side_of: Callable[[str], Side],
         exclude: str | None = None,
+        source: str = "",
     ) -> Match | None:
-        """The closest verified candidate (distance, then date, then id: deterministic)."""
+        """The closest verified candidate (distance, then date, then id: deterministic).
+        ``source``: the query's source, to tell a column's repeated headline."""
         if self._index is None or self._excerpts is None:
             return None
         ts, span = int(when.timestamp()), int(self.window.total_seconds())
@@ -531,11 +556,16 @@ class StoryIndex:
             and abs(c.sort_date - when) <= self.window
         )
         sides = {item_id: side_of(item_id) for _, _, item_id, _ in near}
-        maybe = self.cache.screen(side, [(d, sides[i]) for d, _, i, _ in near], self.settings)
+        headline = self.cache.of(side).headline
+        column = bool(source and headline and self._headings[source, headline])
+        cands = [(d, sides[i]) for d, _, i, _ in near]
+        maybe = self.cache.screen(side, cands, self.settings, column)
         for (d, _, item_id, story_id), possible in zip(near, maybe, strict=True):
             if not possible:
                 continue
-            verdict = decide(side, sides[item_id], d, self.settings, self.cache, explain=False)
+            verdict = decide(
+                side, sides[item_id], d, self.settings, self.cache, explain=False, column=column
+            )
             if verdict.duplicate:
                 return Match(story_id, item_id, verdict)
         return None
