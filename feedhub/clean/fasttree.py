@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from ..dates import parse_cjk_date
 from ..types import Removal
 from . import dom
 from .dom import Node, Text
@@ -36,6 +35,9 @@ from .tree import (
     _is_pixel,
     _unproxy,
     clean_url,
+    find_dateline,
+    find_wire,
+    mostly_linked,
     norm_text,
 )
 
@@ -184,24 +186,14 @@ class FastTreeCleaner:
 
     # 2
     def _metadata(self, root: Node) -> None:
-        text = _text(root)
-        for _, pattern in self.pack.outlet_patterns:
-            m = pattern.search(text)
-            if m:
-                self.outlet = m.group("outlet")
-                self.date = parse_cjk_date(m.group("date"))
-                break
+        found = find_dateline(self.pack, _text(root))
+        if found:
+            self.outlet, self.date = found
         if not self.pack.wire_patterns:
             return
-        for block in dom.elements(root, BLOCK_TAGS):
-            btext = _text(block)
-            if len(btext) > 40:
-                continue
-            for _, pattern in self.pack.wire_patterns:
-                m = pattern.search(btext)
-                if m:
-                    self.wire = m.group("wire")
-                    return
+        wire = find_wire(self.pack, (_text(b) for b in dom.elements(root, BLOCK_TAGS)))
+        if wire is not None:
+            self.wire = wire
 
     # 4
     def _link_only(self, el: Node, text: str | None = None) -> bool:
@@ -211,7 +203,7 @@ class FastTreeCleaner:
         linked = "".join(
             _text(a) for a in dom.elements(el, _LINKISH) if a.name != "span" or a.attrs.get("href")
         )
-        return len(linked.replace(" ", "")) >= len(text.replace(" ", "")) * 0.9
+        return mostly_linked(text, linked)
 
     def _related_lists(self, root: Node) -> None:
         for name, pattern in self.pack.related_labels:

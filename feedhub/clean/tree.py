@@ -24,6 +24,7 @@ Sanitizing is not a rule and always runs after this module (``sanitize.py``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
@@ -108,6 +109,33 @@ class _Attrs(Protocol):
     """An element whose attributes can be read: a bs4 ``Tag`` or a ``dom.Node``."""
 
     def get(self, key: str, default: Any = None) -> Any: ...
+
+
+def find_dateline(pack: RulePack, text: str) -> tuple[str, datetime | None] | None:
+    """The outlet and date of the first outlet pattern found in ``text``."""
+    for _, pattern in pack.outlet_patterns:
+        m = pattern.search(text)
+        if m:
+            return m.group("outlet"), parse_cjk_date(m.group("date"))
+    return None
+
+
+def find_wire(pack: RulePack, block_texts: Iterable[str]) -> str | None:
+    """The wire service named in the first short block (≤ 40 characters) that a wire
+    pattern matches; ``block_texts`` is read lazily, in document order."""
+    for btext in block_texts:
+        if len(btext) > 40:
+            continue
+        for _, pattern in pack.wire_patterns:
+            m = pattern.search(btext)
+            if m:
+                return m.group("wire")
+    return None
+
+
+def mostly_linked(text: str, linked: str) -> bool:
+    """Is ``text`` (a block) nothing but its ``linked`` text, spaces aside?"""
+    return len(linked.replace(" ", "")) >= len(text.replace(" ", "")) * 0.9
 
 
 def _is_pixel(img: _Attrs) -> bool:
@@ -222,22 +250,12 @@ class TreeCleaner:
 
     # 2
     def _metadata(self, soup: BeautifulSoup) -> None:
-        text = _text(soup)
-        for _, pattern in self.pack.outlet_patterns:
-            m = pattern.search(text)
-            if m:
-                self.outlet = m.group("outlet")
-                self.date = parse_cjk_date(m.group("date"))
-                break
-        for block in _tags(soup, BLOCK_TAGS):
-            btext = _text(block)
-            if len(btext) > 40:
-                continue
-            for _, pattern in self.pack.wire_patterns:
-                m = pattern.search(btext)
-                if m:
-                    self.wire = m.group("wire")
-                    return
+        found = find_dateline(self.pack, _text(soup))
+        if found:
+            self.outlet, self.date = found
+        wire = find_wire(self.pack, (_text(b) for b in _tags(soup, BLOCK_TAGS)))
+        if wire is not None:
+            self.wire = wire
 
     # 4
     def _link_only(self, el: Tag, text: str | None = None) -> bool:
@@ -248,7 +266,7 @@ class TreeCleaner:
         linked = "".join(
             _text(a) for a in el.find_all(LINKISH) if a.name != "span" or a.get("href")
         )
-        return len(linked.replace(" ", "")) >= len(text.replace(" ", "")) * 0.9
+        return mostly_linked(text, linked)
 
     def _related_lists(self, soup: BeautifulSoup) -> None:
         for name, pattern in self.pack.related_labels:
