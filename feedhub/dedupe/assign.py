@@ -76,13 +76,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import numpy as np
 
 from ..storage import Candidate
 from .fingerprint import containment, normalize, shingle_set
 from .index import FingerprintIndex
+from .rows import EMPTY as _EMPTY
+from .rows import EXCERPT as _EXCERPT
+from .rows import SHORT as _SHORT
+from .rows import Packed, Rows
 from .signals import FloatArray, Idf, IntArray, headline_terms, series_part
 
 MIN_CHARS = 60
@@ -183,6 +186,8 @@ class FeatureCache:
         self._packed: dict[str, tuple[str, Packed | None]] = {}
         self._headlines: dict[str, tuple[str, dict[str, float], float]] = {}
         self._memo: dict[tuple[str, str], float | None] = {}
+        self._rows = Rows()
+        self._slots: dict[str, tuple[str, int]] = {}
 
     @property
     def usable(self) -> bool:
@@ -221,18 +226,29 @@ class FeatureCache:
             self._packed[side.item_id] = (side.text, out)
         return out
 
+    def _slot(self, side: Side) -> int:
+        """The side's row in the columns below, filled on first use: a candidate's
+        hashes and IDF vector are read from contiguous buffers, so screening its
+        hundred candidates costs one dictionary lookup each, not a Python pass over
+        every candidate's arrays."""
+        entry = self._slots.get(side.item_id) if side.item_id else None
+        if entry is not None and entry[0] == side.text:  # an update may rewrite it
+            return entry[1]
+        f, packed = self.of(side), self.packed(side)
+        slot = self._rows.add(
+            f.hashes,
+            packed,
+            (f.excerpt and _EXCERPT) | (f.short and _SHORT) | (f.empty and _EMPTY),
+        )
+        if side.item_id:
+            self._slots[side.item_id] = (side.text, slot)
+        return slot
+
     def cosines(self, query: Side, others: list[Side]) -> FloatArray:
         """The query's cosines with all ``others`` in one vectorised pass (-1 where
         either side has no IDF vector).  Not memoised: see :meth:`screen`."""
-        out = np.full(len(others), -1.0)
-        q = self.packed(query)
-        if q is None:
-            return out
-        vecs = [self.packed(o) for o in others]
-        present = [i for i, v in enumerate(vecs) if v is not None]
-        if present:
-            out[present] = _dots(q, [v for v in vecs if v is not None])
-        return out
+        slots = np.fromiter(map(self._slot, others), np.int64, len(others))
+        return self._rows.dots(self._slot(query), slots)
 
     def screen(
         self,
@@ -242,25 +258,26 @@ class FeatureCache:
         column: bool = False,
     ) -> list[bool]:
         """Which candidates (simhash distance, side) some rule could merge with the
-        query: a vectorised superset of :func:`decide`'s merges (a little slack on
-        every floor), so that decide, the one source of truth, runs only for those.
-        Most of an article's hundred candidates fail every rule; deciding each in
-        Python was most of the duplicate stage.  The kept pairs' cosines are
-        memoised for the decisions that follow."""
+        query: a vectorised superset of :func:`decide`'s merges (an upper bound of
+        the overlap, a little slack on every floor), so that decide, the one source
+        of truth, runs only for those.  Most of an article's hundred candidates fail
+        every rule; deciding each in Python was most of the duplicate stage.  The
+        kept pairs' cosines are memoised for the decisions that follow."""
         fq = self.of(query)
         if fq.empty or not cands:
             return [False] * len(cands)
-        fs = [self.of(side) for _, side in cands]
+        q = self._slot(query)
+        slots = np.fromiter((self._slot(side) for _, side in cands), np.int64, len(cands))
+        flags = self._rows.flags[slots]
         dist = np.fromiter((d for d, _ in cands), np.int64, len(cands))
-        excerpt = np.fromiter((f.excerpt for f in fs), bool, len(fs)) | fq.excerpt
-        short = np.fromiter((f.short for f in fs), bool, len(fs)) | fq.short
-        empty = np.fromiter((f.empty for f in fs), bool, len(fs))
+        excerpt = ((flags & _EXCERPT) != 0) | fq.excerpt
+        short = ((flags & _SHORT) != 0) | fq.short
         within = dist <= np.where(
             excerpt, max(settings.threshold, EXCERPT_DISTANCE), settings.threshold
         )
         need = np.where(short, SHORT_OVERLAP, settings.min_overlap) - _SLACK
-        overlap = _containments(fq.hashes, [f.hashes for f in fs])
-        cos = self.cosines(query, [side for _, side in cands])
+        overlap = self._rows.overlap_bounds(q, slots)
+        cos = self._rows.dots(q, slots)
         maybe = within & ((overlap >= need) | (~short & (cos >= settings.min_cosine - _SLACK)))
         if settings.headline and not column:
             floor = min(c for _, c in settings.headline) - _SLACK
@@ -269,7 +286,7 @@ class FeatureCache:
                 maybe[i] = (
                     headline >= settings.min_headline - _SLACK and dice >= HEADLINE_DICE - _SLACK
                 )
-        keep: list[bool] = (maybe & ~empty).tolist()
+        keep: list[bool] = (maybe & ((flags & _EMPTY) == 0)).tolist()
         if query.item_id:
             self._memo.update(
                 ((query.item_id, side.item_id), None if c < 0 else float(c))
@@ -282,8 +299,8 @@ class FeatureCache:
         for key in ((a.item_id, b.item_id), (b.item_id, a.item_id)):
             if key in self._memo:
                 return self._memo[key]
-        pa, pb = self.packed(a), self.packed(b)
-        return float(_dots(pa, [pb])[0]) if pa is not None and pb is not None else None
+        c = float(self._rows.dots(self._slot(a), np.array([self._slot(b)]))[0])
+        return None if c < 0 else c
 
     def _headline_weights(self, side: Side) -> tuple[dict[str, float], float]:
         cached = self._headlines.get(side.item_id) if side.item_id else None
@@ -320,38 +337,6 @@ class FeatureCache:
 # Floors are screened with this slack: the screen's float arithmetic (summation order)
 # must never refuse a pair decide() would merge.
 _SLACK = 1e-9
-
-
-def _containments(q: IntArray, others: list[IntArray]) -> FloatArray:
-    """|Q ∩ O| / min(|Q|, |O|) for many O at once, on sorted shingle hashes."""
-    out = np.zeros(len(others))
-    keep = [i for i, o in enumerate(others) if len(o)]
-    if not len(q) or not keep:
-        return out
-    hashes = np.concatenate([others[i] for i in keep])
-    pos = np.searchsorted(q, hashes)
-    pos[pos == len(q)] = 0
-    sizes = np.fromiter((len(others[i]) for i in keep), np.int64, len(keep))
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    shared = np.add.reduceat((q[pos] == hashes).astype(np.int64), starts)
-    out[keep] = shared / np.minimum(sizes, len(q))
-    return out
-
-
-Packed = tuple[IntArray, FloatArray]
-
-
-def _dots(q: Packed, others: list[Packed]) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """Dot products of one sparse vector with many: all the others' terms are looked
-    up in the query's sorted ids at once, then summed per vector."""
-    q_ids, q_w = q
-    ids = np.concatenate([o[0] for o in others])
-    weights = np.concatenate([o[1] for o in others])
-    pos = np.searchsorted(q_ids, ids)
-    pos[pos == len(q_ids)] = 0
-    products = np.where(q_ids[pos] == ids, q_w[pos] * weights, 0.0)
-    starts = np.cumsum([0] + [len(o[0]) for o in others[:-1]])
-    return np.add.reduceat(products, starts) if len(products) else np.zeros(len(others))
 
 
 def decide(
@@ -549,22 +534,28 @@ class StoryIndex:
         found = dict(hits)
         for row in self._by_headline(side) - found.keys():
             found[row] = (self.entries[row].fp ^ fp).bit_count()
-        near = sorted(
-            (d, c.sort_date, c.item_id, c.story_id)
+        rows = [
+            (d, c)
             for row, d in found.items()
             if (c := self.entries[row]).item_id != exclude
             and abs(c.sort_date - when) <= self.window
-        )
-        sides = {item_id: side_of(item_id) for _, _, item_id, _ in near}
+        ]
         headline = self.cache.of(side).headline
         column = bool(source and headline and self._headings[source, headline])
-        cands = [(d, sides[i]) for d, _, i, _ in near]
+        cands = [(d, side_of(c.item_id)) for d, c in rows]
         maybe = self.cache.screen(side, cands, self.settings, column)
-        for (d, _, item_id, story_id), possible in zip(near, maybe, strict=True):
-            if not possible:
-                continue
+        # The closest first (then date, then id): only the few screened pairs are sorted.
+        kept = sorted(
+            (
+                (d, c.sort_date, c.item_id, c.story_id, other)
+                for (d, c), (_, other), possible in zip(rows, cands, maybe, strict=True)
+                if possible
+            ),
+            key=lambda k: k[:4],
+        )
+        for d, _, item_id, story_id, other in kept:
             verdict = decide(
-                side, sides[item_id], d, self.settings, self.cache, explain=False, column=column
+                side, other, d, self.settings, self.cache, explain=False, column=column
             )
             if verdict.duplicate:
                 return Match(story_id, item_id, verdict)

@@ -93,6 +93,11 @@ class _Vocabulary:
 _VOCAB = _Vocabulary()
 
 
+def vocabulary_size() -> int:
+    """How many term ids exist: a dense array this long can hold any term vector."""
+    return len(_VOCAB.ids)
+
+
 @lru_cache(maxsize=4096)
 def term_array(text: str) -> tuple[IntArray, FloatArray]:
     """:func:`terms` as (sorted vocabulary ids, sublinear TF 1 + log tf).  Cached like

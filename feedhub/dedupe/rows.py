@@ -1,0 +1,134 @@
+"""Columnar features of the articles one story index compares: the screen's kernels.
+
+An article is screened against about a hundred candidates (everything within the
+generous simhash distance, plus headline postings).  Holding each candidate's sorted
+shingle hashes and packed IDF vector as separate arrays meant a Python step per
+candidate (look it up, collect it, concatenate) before any arithmetic, which cost
+more than the arithmetic.  Here every article gets a *slot*: its arrays live in
+shared growing buffers, so one fancy-indexing gather fetches all candidates at once.
+
+Two lookups replace the per-query sorted search (``searchsorted`` of every candidate
+element in the query's array, the largest single cost before):
+
+* shingle overlap: a bitmap of the query's hashes (low ``_BITS`` bits).  A colliding
+  hash can only add to the count, so the result is an *upper bound* of the true
+  overlap: right for a screen, which may keep too much but never too little
+  (``decide`` counts exactly).
+* IDF dot products: a dense scratch row indexed by vocabulary id, holding the
+  query's weights.  Exact: every product and the per-candidate summation order are
+  those of the reference sparse dot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .signals import FloatArray, IntArray, vocabulary_size
+
+Packed = tuple[IntArray, FloatArray]
+
+# flag bits of a slot
+EXCERPT, SHORT, EMPTY, PACKED = 1, 2, 4, 8
+_BITS = 20  # a 1 MiB bitmap: ~0.05 % of a 500-shingle article's hashes collide
+
+
+class _Buffer:
+    """Variable-length rows in one growing array (amortised doubling)."""
+
+    def __init__(self, dtype: type[Any]) -> None:
+        self.data: np.ndarray[Any, Any] = np.empty(1 << 12, dtype)
+        self.used = 0
+
+    def append(self, values: np.ndarray[Any, Any]) -> int:
+        end = self.used + len(values)
+        if end > len(self.data):
+            grown = np.empty(max(end, 2 * len(self.data)), self.data.dtype)
+            grown[: self.used] = self.data[: self.used]
+            self.data = grown
+        self.data[self.used : end] = values
+        start, self.used = self.used, end
+        return start
+
+    def gather(self, starts: IntArray, sizes: IntArray) -> np.ndarray[Any, Any]:
+        """The rows ``data[start : start + size]`` concatenated, in one indexing call."""
+        ends = np.cumsum(sizes)
+        total = int(ends[-1]) if len(ends) else 0
+        index = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - sizes), sizes)
+        out: np.ndarray[Any, Any] = self.data[index]
+        return out
+
+
+class Rows:
+    """Slots of (sorted shingle hashes, packed IDF vector, flags)."""
+
+    def __init__(self) -> None:
+        self._hashes = _Buffer(np.int64)
+        self._ids = _Buffer(np.int64)
+        self._weights = _Buffer(np.float64)
+        # per slot: hash start, hash count, term start, term count
+        self._meta = np.zeros((256, 4), np.int64)
+        self.flags = np.zeros(256, np.int64)
+        self.n = 0
+        self._bitmap: np.ndarray[Any, np.dtype[np.bool_]] | None = None
+        self._scratch = np.zeros(0, np.float64)
+
+    def add(self, hashes: IntArray, packed: Packed | None, flags: int) -> int:
+        if self.n == len(self.flags):
+            self._meta = np.concatenate([self._meta, np.zeros_like(self._meta)])
+            self.flags = np.concatenate([self.flags, np.zeros_like(self.flags)])
+        ids, weights = packed if packed is not None else (np.zeros(0, np.int64), np.zeros(0))
+        self._meta[self.n] = (
+            self._hashes.append(hashes),
+            len(hashes),
+            self._ids.append(ids),
+            len(ids),
+        )
+        self._weights.append(weights)
+        self.flags[self.n] = flags | (PACKED if packed is not None else 0)
+        self.n += 1
+        return self.n - 1
+
+    def overlap_bounds(self, query: int, slots: IntArray) -> FloatArray:
+        """An upper bound of |Q ∩ O| / min(|Q|, |O|) for every slot O (0 when empty)."""
+        out = np.zeros(len(slots))
+        q_start, q_size = self._meta[query, 0], self._meta[query, 1]
+        sizes = self._meta[slots, 1]
+        keep = np.flatnonzero(sizes)
+        if not q_size or not len(keep):
+            return out
+        if self._bitmap is None:
+            self._bitmap = np.zeros(1 << _BITS, np.bool_)
+        mask = (1 << _BITS) - 1
+        q_bits = self._hashes.data[q_start : q_start + q_size] & mask
+        self._bitmap[q_bits] = True
+        hits = self._bitmap[self._hashes.gather(self._meta[slots[keep], 0], sizes[keep]) & mask]
+        self._bitmap[q_bits] = False
+        starts = np.cumsum(sizes[keep]) - sizes[keep]
+        shared = np.add.reduceat(hits.astype(np.int64), starts)
+        out[keep] = shared / np.minimum(sizes[keep], q_size)
+        return out
+
+    def dots(self, query: int, slots: IntArray) -> FloatArray:
+        """Cosines (the vectors are normalised) of the query with every slot; -1 where
+        either side has no IDF vector."""
+        out = np.full(len(slots), -1.0)
+        if not self.flags[query] & PACKED:
+            return out
+        present = np.flatnonzero(self.flags[slots] & PACKED)
+        if not len(present):
+            return out
+        q_start, q_size = self._meta[query, 2], self._meta[query, 3]
+        q_ids = self._ids.data[q_start : q_start + q_size]
+        need = vocabulary_size()
+        if len(self._scratch) < need:
+            self._scratch = np.zeros(max(need, 2 * len(self._scratch)), np.float64)
+        meta = self._meta[slots[present]]
+        ids = self._ids.gather(meta[:, 2], meta[:, 3])
+        weights = self._weights.gather(meta[:, 2], meta[:, 3])
+        self._scratch[q_ids] = self._weights.data[q_start : q_start + q_size]
+        products = self._scratch[ids] * weights
+        self._scratch[q_ids] = 0.0
+        out[present] = np.add.reduceat(products, np.cumsum(meta[:, 3]) - meta[:, 3])
+        return out
