@@ -96,7 +96,9 @@ def _v2(db: sqlite3.Connection) -> None:
 
 
 def _v3(db: sqlite3.Connection) -> None:
-    """Fingerprint version 2 (script-normalised): recompute every stored fingerprint."""
+    """Fingerprint version 2 (script-normalised): recompute every stored fingerprint.
+    Later versions run the same recomputation (``_v5``), always with the current
+    fingerprint, so a database several versions old is brought up once."""
     from .dedupe.fingerprint import fingerprint
 
     rows = db.execute("SELECT id, text FROM items").fetchall()
@@ -120,7 +122,13 @@ def _v4(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite3.Connection) -> None:
+    """Fingerprint version 3 (vectorised shingle hash): recompute every stored one."""
+    if db.execute("SELECT 1 FROM items WHERE fp_version != ? LIMIT 1", (FP_VERSION,)).fetchone():
+        _v3(db)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from feedhub.dedupe.fingerprint import (
     from_signed,
     normalize,
     reference_fingerprint,
+    shingle_hash,
     shingle_set,
     shingles,
     to_signed,
@@ -78,10 +79,11 @@ def test_normalize_is_cjk_aware() -> None:
     }
 
 
-def test_fingerprint_matches_the_simhash_package() -> None:
+def test_fingerprint_is_the_simhash_package_over_our_shingle_hash() -> None:
     text = "云港地铁9号线今天开通运营，全长二十八公里。"
-    assert fingerprint(text) == Simhash(shingles(text), f=64).value
+    assert fingerprint(text) == Simhash(shingles(text), f=64, hashfunc=shingle_hash).value
     assert fingerprint("") == 0
+    assert fingerprint("台风") == Simhash(["台风"], f=64, hashfunc=shingle_hash).value
 
 
 @pytest.mark.parametrize("fp", [0, 1, (1 << 63) - 1, 1 << 63, (1 << 64) - 1])
@@ -245,6 +247,36 @@ def test_compare_cli_pairs_file(tmp_path: Path) -> None:
 )
 def test_fast_fingerprint_is_bit_identical_to_the_simhash_package(text: str) -> None:
     assert fingerprint(text) == reference_fingerprint(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_fingerprint_stream_equals_the_regex_normalisation(text: str) -> None:
+    """The table-driven code point filter keeps exactly what ``normalize`` keeps, on
+    any text (astral characters take the regex path)."""
+    from feedhub.dedupe.fingerprint import stream_length
+
+    try:
+        expected = normalize(text)
+    except UnicodeEncodeError:  # lone surrogates: OpenCC refuses them before we do
+        return
+    assert stream_length(text) == len(expected)
+    assert fingerprint(text) == reference_fingerprint(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("台风登陆云港 the storm hit coast 12,。"), max_size=200),
+    st.text(alphabet=st.sampled_from("台风登陆云港 the storm hit coast 12,。"), max_size=200),
+)
+def test_hashed_shingle_overlap_equals_the_string_sets(a: str, b: str) -> None:
+    from feedhub.dedupe.fingerprint import containment, overlap, token_shingles
+
+    for n in (3, 4):
+        assert len(token_shingles(a, n)) == len(shingle_set(a, n))
+        assert overlap(token_shingles(a, n), token_shingles(b, n)) == containment(
+            shingle_set(a, n), shingle_set(b, n)
+        )
 
 
 def test_excerpt_is_compared_beyond_the_full_text_threshold() -> None:

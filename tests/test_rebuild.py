@@ -79,3 +79,34 @@ def test_rebuild_without_changes_changes_nothing(demo_tree: Path) -> None:
     assert result.returncode == 0
     assert "0 added, 0 removed, 0 merged or split, 0 re-cleaned" in result.stdout
     assert {k: v for k, v in state(demo_tree).items() if k.endswith(".atom")} == feeds_before
+
+
+def test_a_database_of_an_older_fingerprint_version_is_recomputed_on_open(
+    demo_tree: Path,
+) -> None:
+    """A database written before fingerprint version 3 (schema 4, version-2 values)
+    gets every fingerprint recomputed when opened, so old items stay candidates: a
+    second run finds nothing new, merges as before and writes the same feeds."""
+    from feedhub.dedupe.fingerprint import FP_VERSION, package_md5_fingerprint, to_signed
+
+    assert feedhub("run", "--once", "-c", str(demo_tree)).returncode == 0
+    db_path = demo_tree.parent.parent / "var" / "feedhub.sqlite"
+    feeds_before = {k: v for k, v in state(demo_tree).items() if k.endswith(".atom")}
+    with sqlite3.connect(db_path) as db:
+        current = dict(db.execute("SELECT id, fp FROM items"))
+        for item_id, text in db.execute("SELECT id, text FROM items").fetchall():
+            db.execute(
+                "UPDATE items SET fp = ?, fp_version = 2 WHERE id = ?",
+                (to_signed(package_md5_fingerprint(text)), item_id),
+            )
+        db.execute("PRAGMA user_version = 4")
+    db.close()
+    again = feedhub("run", "--once", "-c", str(demo_tree))
+    assert again.returncode == 0, again.stderr
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 5
+        assert {v for (v,) in db.execute("SELECT DISTINCT fp_version FROM items")} == {FP_VERSION}
+        assert dict(db.execute("SELECT id, fp FROM items")) == current
+    db.close()
+    feeds_after = {k: v for k, v in state(demo_tree).items() if k.endswith(".atom")}
+    assert feeds_after == feeds_before

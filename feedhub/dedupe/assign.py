@@ -80,7 +80,8 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from ..storage import Candidate
-from .fingerprint import containment, normalize, shingle_set
+from .fingerprint import overlap as shingle_overlap
+from .fingerprint import stream_length, token_shingles
 from .index import FingerprintIndex
 from .rows import EMPTY as _EMPTY
 from .rows import EXCERPT as _EXCERPT
@@ -105,7 +106,7 @@ HEADLINE_DICE = 0.45
 
 
 def is_short(text: str) -> bool:
-    return len(normalize(text)) < MIN_CHARS
+    return stream_length(text) < MIN_CHARS
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +160,9 @@ class Features:
     empty: bool
     short: bool
     excerpt: bool
-    shingles: frozenset[str]
     headline: frozenset[str]
     part: str | None
-    # the shingles' hashes, sorted: many candidates' overlaps in one vectorised pass
+    # token shingles as sorted hashes (fingerprint.token_shingles)
     hashes: IntArray = field(compare=False)
 
 
@@ -198,16 +198,14 @@ class FeatureCache:
         # The same id can come with another text: a stored copy, then its update.
         if cached is not None and cached[0] == side.text and cached[1] == side.title:
             return cached[2]
-        stream = normalize(side.text)
-        shingles = shingle_set(side.text, SHINGLE_N)
+        length = stream_length(side.text)
         features = Features(
-            empty=not stream,
-            short=len(stream) < MIN_CHARS,
-            excerpt=len(stream) < EXCERPT_CHARS,
-            shingles=shingles,
+            empty=not length,
+            short=length < MIN_CHARS,
+            excerpt=length < EXCERPT_CHARS,
             headline=headline_terms(side.title),
             part=series_part(side.title),
-            hashes=np.unique(np.fromiter(map(hash, shingles), np.int64, len(shingles))),
+            hashes=token_shingles(side.text, SHINGLE_N),
         )
         if side.item_id:
             self._cache[side.item_id] = (side.text, side.title, features)
@@ -373,7 +371,7 @@ def decide(
     within = dist <= limit
     short = fa.short or fb.short
     need = SHORT_OVERLAP if short else settings.min_overlap
-    overlap = containment(fa.shingles, fb.shingles) if within or all_signals else 0.0
+    overlap = shingle_overlap(fa.hashes, fb.hashes) if within or all_signals else 0.0
     series = fa.part is not None and fb.part is not None and fa.part != fb.part
     by_terms = within and not short and overlap < need
     by_headline = (

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from ..config import FilterConfig, TopicConfig
 from ..dedupe.assign import SHINGLE_N
-from ..dedupe.fingerprint import containment, shingle_set
+from ..dedupe.fingerprint import overlap, token_shingles
 from ..storage import Storage
 from ..types import Article, StoryView, stable_id
 
@@ -56,13 +56,13 @@ def _split(
     if min_overlap is None or len(members) < 2:
         return [(story_id, members)]
     rep, _ = representative(members, prefer)
-    rep_shingles = shingle_set(rep.text, SHINGLE_N)
+    rep_shingles = token_shingles(rep.text, SHINGLE_N)
     kept: list[tuple[Article, datetime]] = []
     apart: list[tuple[Article, datetime]] = []
     for m in members:
         if (
             m[0].id == rep.id
-            or containment(rep_shingles, shingle_set(m[0].text, SHINGLE_N)) >= min_overlap
+            or overlap(rep_shingles, token_shingles(m[0].text, SHINGLE_N)) >= min_overlap
         ):
             kept.append(m)
         else:
