@@ -75,7 +75,8 @@ from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -86,8 +87,10 @@ from .index import FingerprintIndex
 from .rows import EMPTY as _EMPTY
 from .rows import EXCERPT as _EXCERPT
 from .rows import SHORT as _SHORT
-from .rows import Packed, Rows
+from .rows import Buffer, Packed, Rows
 from .signals import FloatArray, Idf, IntArray, headline_terms, series_part
+
+BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
 MIN_CHARS = 60
 SHORT_OVERLAP = 0.95
@@ -248,6 +251,10 @@ class FeatureCache:
         slots = np.fromiter(map(self._slot, others), np.int64, len(others))
         return self._rows.dots(self._slot(query), slots)
 
+    def slot(self, side: Side) -> int:
+        """The side's slot (see :meth:`_slot`), for callers that keep it per row."""
+        return self._slot(side)
+
     def screen(
         self,
         query: Side,
@@ -255,19 +262,33 @@ class FeatureCache:
         settings: Settings,
         column: bool = False,
     ) -> list[bool]:
-        """Which candidates (simhash distance, side) some rule could merge with the
-        query: a vectorised superset of :func:`decide`'s merges (an upper bound of
-        the overlap, a little slack on every floor), so that decide, the one source
-        of truth, runs only for those.  Most of an article's hundred candidates fail
-        every rule; deciding each in Python was most of the duplicate stage.  The
-        kept pairs' cosines are memoised for the decisions that follow."""
-        fq = self.of(query)
-        if fq.empty or not cands:
-            return [False] * len(cands)
-        q = self._slot(query)
+        """:meth:`screen_slots` for a list of (simhash distance, side)."""
         slots = np.fromiter((self._slot(side) for _, side in cands), np.int64, len(cands))
-        flags = self._rows.flags[slots]
         dist = np.fromiter((d for d, _ in cands), np.int64, len(cands))
+        keep = self.screen_slots(query, slots, dist, settings, lambda i: cands[i][1], column)
+        return keep.tolist()  # type: ignore[no-any-return]
+
+    def screen_slots(
+        self,
+        query: Side,
+        slots: IntArray,
+        dist: IntArray,
+        settings: Settings,
+        side_at: Callable[[int], Side],
+        column: bool = False,
+    ) -> BoolArray:
+        """Which candidates (slots at simhash distances ``dist``; ``side_at(i)`` is the
+        i-th one's side) some rule could merge with the query: a vectorised superset of
+        :func:`decide`'s merges (an upper bound of the overlap, a little slack on every
+        floor), so that decide, the one source of truth, runs only for those.  Most of
+        an article's hundred candidates fail every rule; deciding each in Python was
+        most of the duplicate stage.  The kept pairs' cosines are memoised for the
+        decisions that follow."""
+        fq = self.of(query)
+        if fq.empty or not len(slots):
+            return np.zeros(len(slots), np.bool_)
+        q = self._slot(query)
+        flags = self._rows.flags[slots]
         excerpt = ((flags & _EXCERPT) != 0) | fq.excerpt
         short = ((flags & _SHORT) != 0) | fq.short
         within = dist <= np.where(
@@ -277,20 +298,19 @@ class FeatureCache:
         overlap = self._rows.overlap_bounds(q, slots)
         cos = self._rows.dots(q, slots)
         maybe = within & ((overlap >= need) | (~short & (cos >= settings.min_cosine - _SLACK)))
-        if settings.headline and not column:
+        if settings.headline and not column and fq.headline:
             floor = min(c for _, c in settings.headline) - _SLACK
             for i in np.flatnonzero(~maybe & ~short & (cos >= floor)).tolist():
-                headline, dice = self.headline(query, cands[i][1])
+                headline, dice = self.headline(query, side_at(i))
                 maybe[i] = (
                     headline >= settings.min_headline - _SLACK and dice >= HEADLINE_DICE - _SLACK
                 )
-        keep: list[bool] = (maybe & ((flags & _EMPTY) == 0)).tolist()
+        keep: BoolArray = maybe & ((flags & _EMPTY) == 0)
         if query.item_id:
-            self._memo.update(
-                ((query.item_id, side.item_id), None if c < 0 else float(c))
-                for (_, side), c, k in zip(cands, cos.tolist(), keep, strict=True)
-                if k and side.item_id
-            )
+            for i in np.flatnonzero(keep).tolist():
+                other = side_at(i).item_id
+                if other:
+                    self._memo[query.item_id, other] = None if cos[i] < 0 else float(cos[i])
         return keep
 
     def cosine(self, a: Side, b: Side) -> float | None:
@@ -479,6 +499,11 @@ class StoryIndex:
     # (source, headline terms) → articles in the index: a headline a source repeats
     # inside the window is a column name (今日要闻, Morning briefing), not a story's
     _headings: Counter[tuple[str, frozenset[str]]] = field(default_factory=Counter)
+    # per row, for vectorised candidate filtering: fingerprint, date in µs since the
+    # epoch (exact, like the datetime comparison), feature slot (-1: not yet needed)
+    _fps: Buffer = field(default_factory=lambda: Buffer(np.uint64))
+    _us: Buffer = field(default_factory=lambda: Buffer(np.int64))
+    _slots: Buffer = field(default_factory=lambda: Buffer(np.int64))
 
     def add(self, candidate: Candidate, side: Side | None = None) -> None:
         """Index a candidate; ``side`` (its text and title) tells whether it is
@@ -497,14 +522,17 @@ class StoryIndex:
             if features.headline:
                 self._headings[candidate.source_id, features.headline] += 1
         self.entries.append(candidate)
+        self._fps.push(candidate.fp)
+        self._us.push(_micros(candidate.sort_date))
+        self._slots.push(-1)
 
-    def _by_headline(self, side: Side) -> set[int]:
+    def _by_headline(self, side: Side) -> IntArray:
         rows: set[int] = set()
         for term in self.cache.of(side).headline:
             posting = self._postings.get(term, ())
             if len(posting) <= MAX_POSTINGS:
                 rows.update(posting)
-        return rows
+        return np.sort(np.fromiter(rows, np.int64, len(rows)))
 
     def match(
         self,
@@ -524,37 +552,57 @@ class StoryIndex:
         # An excerpt looks at everything up to the excerpt distance; a full text looks
         # at full texts up to the threshold and at excerpts up to the excerpt distance.
         if self.cache.of(side).excerpt:
-            hits = self._index.query(fp, far, ts_min=ts - span, ts_max=ts + span)
+            hits = [self._index.query_arrays(fp, far, ts_min=ts - span, ts_max=ts + span)]
         else:
-            hits = self._index.query(
-                fp, self.settings.threshold, ts_min=ts - span, ts_max=ts + span
-            ) + self._excerpts.query(fp, far, ts_min=ts - span, ts_max=ts + span)
-        found = dict(hits)
-        for row in self._by_headline(side) - found.keys():
-            found[row] = (self.entries[row].fp ^ fp).bit_count()
-        rows = [
-            (d, c)
-            for row, d in found.items()
-            if (c := self.entries[row]).item_id != exclude
-            and abs(c.sort_date - when) <= self.window
-        ]
+            hits = [
+                self._index.query_arrays(
+                    fp, self.settings.threshold, ts_min=ts - span, ts_max=ts + span
+                ),
+                self._excerpts.query_arrays(fp, far, ts_min=ts - span, ts_max=ts + span),
+            ]
+        rows = np.concatenate([h[0] for h in hits])
+        dist = np.concatenate([h[1] for h in hits]).astype(np.int64)
+        rows, first = np.unique(rows, return_index=True)  # excerpts are in both tables
+        dist = dist[first]
+        extra = np.setdiff1d(self._by_headline(side), rows, assume_unique=True)
+        if len(extra):
+            rows = np.concatenate([rows, extra])
+            dist = np.concatenate(
+                [dist, np.bitwise_count(self._fps.view[extra] ^ np.uint64(fp)).astype(np.int64)]
+            )
+        near = np.abs(self._us.view[rows] - _micros(when)) <= self.window // _MICRO
+        rows, dist = rows[near], dist[near]
+        slots = self._slots.view[rows]
+        for i in np.flatnonzero(slots < 0).tolist():
+            # side_of is stable for the index's life: a row's slot is looked up once
+            slots[i] = self._slots.data[rows[i]] = self.cache.slot(
+                side_of(self.entries[rows[i]].item_id)
+            )
         headline = self.cache.of(side).headline
         column = bool(source and headline and self._headings[source, headline])
-        cands = [(d, side_of(c.item_id)) for d, c in rows]
-        maybe = self.cache.screen(side, cands, self.settings, column)
+
+        def side_at(i: int) -> Side:
+            return side_of(self.entries[rows[i]].item_id)
+
+        maybe = self.cache.screen_slots(side, slots, dist, self.settings, side_at, column)
         # The closest first (then date, then id): only the few screened pairs are sorted.
         kept = sorted(
-            (
-                (d, c.sort_date, c.item_id, c.story_id, other)
-                for (d, c), (_, other), possible in zip(rows, cands, maybe, strict=True)
-                if possible
-            ),
-            key=lambda k: k[:4],
+            (int(dist[i]), c.sort_date, c.item_id, c.story_id)
+            for i in np.flatnonzero(maybe).tolist()
+            if (c := self.entries[rows[i]]).item_id != exclude
         )
-        for d, _, item_id, story_id, other in kept:
+        for d, _, item_id, story_id in kept:
             verdict = decide(
-                side, other, d, self.settings, self.cache, explain=False, column=column
+                side, side_of(item_id), d, self.settings, self.cache, explain=False, column=column
             )
             if verdict.duplicate:
                 return Match(story_id, item_id, verdict)
         return None
+
+
+_MICRO = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(when: datetime) -> int:
+    return (when - _EPOCH) // _MICRO

@@ -166,7 +166,9 @@ class Idf:
         """Sublinear TF × IDF weights, L2-normalised, as (sorted ids, weights) of the
         positive weights; None when nothing is left.  Equal to :meth:`vector`."""
         ids, tf = term_array(text)
-        n = np.array([self.docs[p] for p in _POPULATIONS], np.float64)[_VOCAB.population[ids]]
+        n = np.array([self.docs[p] for p in _POPULATIONS], np.float64).take(
+            _VOCAB.population.take(ids)
+        )
         df = np.zeros(len(ids), np.int64)
         known = ids < len(self._df)  # a text outside the collection may bring new terms
         df[known] = self._df[ids[known]]
