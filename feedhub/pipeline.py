@@ -258,30 +258,46 @@ def span(dates: list[datetime], window: timedelta) -> tuple[datetime, datetime]:
     return since, until
 
 
+@dataclass
+class SharedDedupe:
+    """Dedupe state shared by the batches (one per source) of one run or daemon tick,
+    dropped after it: text features, and the story index itself, which each batch
+    extends with the window rows it has not seen instead of rebuilding (rebuilding
+    the window's tables per source cost more than deciding a small batch)."""
+
+    features: dict[str, FeatureEntry] = field(default_factory=dict)
+    index: StoryIndex | None = None
+
+
 def make_index(
     config: Config,
     prior: list[tuple[Candidate, Side]],
     batch: list[Article],
     now: datetime,
-    features: dict[str, FeatureEntry] | None = None,
+    shared: SharedDedupe | None = None,
 ) -> tuple[StoryIndex, dict[str, Side]]:
     """The story index for one batch: earlier articles inside the batch's window as
     candidates, and the IDF collection (those plus the batch) for the cosine signal.
-    ``features``: text features shared by the batches of one run (the window's
-    articles are candidates of every batch)."""
+    ``shared``: the run's index and features (see :class:`SharedDedupe`)."""
     window = timedelta(seconds=config.dedupe.window)
     dates = [a.published or now for a in batch] or [now]
     since, until = span(dates, window)
     prior = [(c, s) for c, s in prior if since <= c.sort_date <= until]
     sides = {c.item_id: s for c, s in prior}
     sides.update((a.id, Side(a.text, a.title, a.id)) for a in batch)
-    index = StoryIndex(
-        dedupe_settings_of(config.dedupe),
-        window,
-        FeatureCache(Idf(s.text for s in sides.values()), features),
+    cache = FeatureCache(
+        Idf(s.text for s in sides.values()), shared.features if shared is not None else None
     )
-    for c, s in prior:
-        index.add(c, s)
+    if shared is not None and shared.index is not None:
+        # Rows outside this batch's span stay in the index: match() only takes
+        # candidates within the window of each article, all inside the span.
+        index = shared.index
+        index.use(cache)
+    else:
+        index = StoryIndex(dedupe_settings_of(config.dedupe), window, cache)
+        if shared is not None:
+            shared.index = index
+    index.extend(prior)
     return index, sides
 
 
@@ -291,10 +307,10 @@ def store_result(
     config: Config,
     storage: Storage,
     now: datetime,
-    features: dict[str, FeatureEntry] | None = None,
+    shared: SharedDedupe | None = None,
 ) -> SourceSummary:
     """Clean, fingerprint, assign and store one source's items in one transaction.
-    ``features``: see :func:`make_index`."""
+    ``shared``: see :func:`make_index`."""
     summary = SourceSummary(source.id, not_modified=result.not_modified)
     summary.errors.extend(e.message for e in result.errors)
     existing = storage.content_hashes(source.id)
@@ -330,46 +346,51 @@ def store_result(
             for c in storage.candidates(since, until)
             if c.item_id in stored
         ]
-    index, sides = make_index(config, prior, [a for _, a in articles], now, features)
+    index, sides = make_index(config, prior, [a for _, a in articles], now, shared)
     error_text = "; ".join(summary.errors[:3]) or None
     if result.errors and not result.items and not result.not_modified:
         failures = storage.source_state(source.id).error_count + 1
     else:
         failures = 0
-    with storage.transaction():
-        for raw, article in articles:
-            sort_date = article.published or now
-            if raw.id in existing:
-                story_id = storage.story_of(raw.id) or stable_id("story", raw.id)
-                summary.updated += 1
-            else:
-                match = index.match(
-                    article.fingerprint,
-                    sort_date,
-                    sides[article.id],
-                    sides.__getitem__,
-                    exclude=article.id,
-                    source=source.id,
-                )
-                if match:
-                    story_id = match.story_id
-                    summary.merged += 1
+    try:
+        with storage.transaction():
+            for raw, article in articles:
+                sort_date = article.published or now
+                if raw.id in existing:
+                    story_id = storage.story_of(raw.id) or stable_id("story", raw.id)
+                    summary.updated += 1
                 else:
-                    story_id = stable_id("story", raw.id)
-                summary.new += 1
-            storage.put_item(article, raw, story_id, now, sort_date)
-            index.add(
-                Candidate(article.id, story_id, article.fingerprint, sort_date, source.id),
-                sides[article.id],
+                    match = index.match(
+                        article.fingerprint,
+                        sort_date,
+                        sides[article.id],
+                        sides.__getitem__,
+                        exclude=article.id,
+                        source=source.id,
+                    )
+                    if match:
+                        story_id = match.story_id
+                        summary.merged += 1
+                    else:
+                        story_id = stable_id("story", raw.id)
+                    summary.new += 1
+                storage.put_item(article, raw, story_id, now, sort_date)
+                index.add(
+                    Candidate(article.id, story_id, article.fingerprint, sort_date, source.id),
+                    sides[article.id],
+                )
+            storage.record_attempt(
+                source.id,
+                now,
+                result.cache,
+                error_text,
+                next_due(source, now, failures),
+                failed=failures > 0,
             )
-        storage.record_attempt(
-            source.id,
-            now,
-            result.cache,
-            error_text,
-            next_due(source, now, failures),
-            failed=failures > 0,
-        )
+    except BaseException:
+        if shared is not None:
+            shared.index = None  # it may hold rows of the batch just rolled back
+        raise
     return summary
 
 
@@ -390,7 +411,7 @@ def run_once(
     # One client for the whole run: building one loads the CA bundle (about 20 ms),
     # which would otherwise dominate polling feeds that answer 304.
     own_client = client is None and any(s.kind == "feed" for s in todo)
-    features: dict[str, FeatureEntry] = {}
+    shared = SharedDedupe()
     if own_client:
         client = make_client(limits_of(config))
     try:
@@ -401,7 +422,7 @@ def run_once(
                 result = collect_source(source, config, storage, client)
             except SourceError as exc:
                 result = CollectResult(source.id, errors=(exc,))
-            summary = store_result(result, source, config, storage, now, features)
+            summary = store_result(result, source, config, storage, now, shared)
             for err in summary.errors:
                 log.warning("source_error", extra={"source": source.id, "error": err})
             if summary.new or summary.updated:

@@ -23,8 +23,8 @@ from datetime import datetime
 
 from .clean import clean_many
 from .config import Config
-from .dedupe.assign import FeatureEntry, Side
-from .pipeline import learn_settings, make_article, make_index, pack_of
+from .dedupe.assign import Side
+from .pipeline import SharedDedupe, learn_settings, make_article, make_index, pack_of
 from .publish.atom import publish_topics
 from .publish.select import select_stories
 from .storage import Candidate, Storage
@@ -96,7 +96,7 @@ def rebuild(
     rows: list[tuple[RawItem, Article, datetime]] = []
     prior: list[tuple[Candidate, Side]] = []
     clusters: dict[str, list[str]] = {}
-    features: dict[str, FeatureEntry] = {}
+    shared = SharedDedupe()
     for source in config.sources:
         stored = work.raw_items(source.id)
         cleaned = clean_many(
@@ -111,7 +111,7 @@ def rebuild(
             if c is not None
         ]
         batch.sort(key=lambda r: ((r[1].published or r[2]).isoformat(), r[1].id))
-        index, sides = make_index(config, prior, [a for _, a, _ in batch], now, features)
+        index, sides = make_index(config, prior, [a for _, a, _ in batch], now, shared)
         for _, article, seen in batch:
             when = article.published or seen
             match = index.match(

@@ -30,9 +30,8 @@ from .collect.http import make_client
 from .collect.local import collect_local
 from .config import Config, SourceConfig
 from .daemon import due_sources
-from .dedupe.assign import FeatureEntry
 from .errors import FetchError, SourceError
-from .pipeline import RunSummary, limits_of, store_result
+from .pipeline import RunSummary, SharedDedupe, limits_of, store_result
 from .publish.atom import publish_topics
 from .schedule import RATE_LIMITED, Hints, Policy, backoff, host_of, limited, plan, retry_after
 from .storage import Storage
@@ -110,7 +109,7 @@ class Ticker:
         self.stop = stop
         self._own_client = client is None
         self.client = client or make_client(limits_of(config))
-        self._features: dict[str, FeatureEntry] = {}
+        self._shared = SharedDedupe()
 
     def close(self) -> None:
         if self._own_client:
@@ -134,7 +133,7 @@ class Ticker:
         finished: dict[int, CollectResult | None] = {}
         changed: set[str] = set()
         next_store = 0
-        self._features = {}  # dedupe text features shared by this tick's sources only
+        self._shared = SharedDedupe()  # dedupe state shared by this tick's sources only
 
         def work(source: SourceConfig) -> CollectResult:
             return collect_one(source, self.config, states[source.id].cache, self.client)
@@ -176,7 +175,7 @@ class Ticker:
                 if res is not None:
                     self._store(src, res, run, changed, blocked)
                     self._beat()
-        self._features = {}  # freed between ticks: the daemon idles with little memory
+        self._shared = SharedDedupe()  # freed between ticks: the daemon idles with little memory
         for host, until in blocked.items():
             for s in self.config.sources:
                 if host_of(s.url) == host:
@@ -204,7 +203,7 @@ class Ticker:
         blocked: dict[str, datetime],
     ) -> None:
         now = datetime.now(UTC)
-        summary = store_result(result, source, self.config, self.storage, now, self._features)
+        summary = store_result(result, source, self.config, self.storage, now, self._shared)
         state = self.storage.source_state(source.id)
         failures = state.error_count if failed(result) else 0
         status, hints = answer_of(source, result)

@@ -504,6 +504,21 @@ class StoryIndex:
     _fps: Buffer = field(default_factory=lambda: Buffer(np.uint64))
     _us: Buffer = field(default_factory=lambda: Buffer(np.int64))
     _slots: Buffer = field(default_factory=lambda: Buffer(np.int64))
+    _known: set[str] = field(default_factory=set)  # item ids with a row
+
+    def use(self, cache: FeatureCache) -> None:
+        """Decide with another batch's IDF collection from now on, keeping the rows:
+        one run's batches (one per source) share a single index instead of rebuilding
+        the whole window's tables for each source.  Slots belong to a cache, so every
+        row looks its slot up again when first needed."""
+        self.cache = cache
+        self._slots.view[:] = -1
+
+    def extend(self, prior: list[tuple[Candidate, Side]]) -> None:
+        """Add the candidates that have no row yet."""
+        for candidate, side in prior:
+            if candidate.item_id not in self._known:
+                self.add(candidate, side)
 
     def add(self, candidate: Candidate, side: Side | None = None) -> None:
         """Index a candidate; ``side`` (its text and title) tells whether it is
@@ -522,6 +537,7 @@ class StoryIndex:
             if features.headline:
                 self._headings[candidate.source_id, features.headline] += 1
         self.entries.append(candidate)
+        self._known.add(candidate.item_id)
         self._fps.push(candidate.fp)
         self._us.push(_micros(candidate.sort_date))
         self._slots.push(-1)
