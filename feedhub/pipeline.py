@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -213,7 +214,13 @@ def collect_source(
 ) -> CollectResult:
     if source.kind == "local":
         assert source.path is not None
-        return collect_local(source.id, config.resolve(source.path), source.glob, source.format)
+        return collect_local(
+            source.id,
+            config.resolve(source.path),
+            source.glob,
+            source.format,
+            storage.file_stats(source.id),
+        )
     assert source.url is not None
     state = storage.source_state(source.id)
     return collect_feed(
@@ -315,7 +322,7 @@ def store_result(
     summary.errors.extend(e.message for e in result.errors)
     existing = storage.content_hashes(source.id)
     todo = [r for r in result.items if existing.get(r.id) != r.content_hash]
-    summary.unchanged = len(result.items) - len(todo)
+    summary.unchanged = len(result.items) - len(todo) + len(result.unchanged)
     todo.sort(key=lambda r: ((r.published or now).isoformat(), r.id))
     window = timedelta(seconds=config.dedupe.window)
 
@@ -378,6 +385,12 @@ def store_result(
                 index.add(
                     Candidate(article.id, story_id, article.fingerprint, sort_date, source.id),
                     sides[article.id],
+                )
+            if result.files:  # files whose item is now stored: not read again unchanged
+                kept = {r.key for r in result.items if existing.get(r.id) == r.content_hash}
+                kept.update(raw.key for raw, _ in articles)
+                storage.record_files(
+                    source.id, (f for f in result.files if f[0] in kept), time.time_ns()
                 )
             storage.record_attempt(
                 source.id,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -128,7 +128,24 @@ def _v5(db: sqlite3.Connection) -> None:
         _v3(db)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: sqlite3.Connection) -> None:
+    """Local folders: the stat of each stored file, so unchanged files are not re-read."""
+    _script(
+        db,
+        """
+        CREATE TABLE local_files (
+            source_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            recorded_ns INTEGER NOT NULL,
+            PRIMARY KEY (source_id, key)
+        ) WITHOUT ROWID
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,6 +396,23 @@ class Storage:
                ON CONFLICT(id) DO UPDATE SET next_due = excluded.next_due,
                                              due_reason = excluded.due_reason""",
             (source_id, format_iso(until), reason),
+        )
+
+    # -- local files -------------------------------------------------------
+    def file_stats(self, source_id: str) -> dict[str, tuple[int, int, int]]:
+        rows = self._q(
+            "SELECT key, mtime_ns, size, recorded_ns FROM local_files WHERE source_id = ?",
+            (source_id,),
+        )
+        return {r["key"]: (r["mtime_ns"], r["size"], r["recorded_ns"]) for r in rows}
+
+    def record_files(
+        self, source_id: str, files: Iterable[tuple[str, int, int]], recorded_ns: int
+    ) -> None:
+        """Remember files' stats (call inside the transaction that stored them)."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO local_files VALUES (?, ?, ?, ?, ?)",
+            [(source_id, key, mtime, size, recorded_ns) for key, mtime, size in files],
         )
 
     # -- items -----------------------------------------------------------

@@ -27,7 +27,7 @@ import httpx
 from .collect import CollectResult, HTTPCache
 from .collect.feeds import collect_feed
 from .collect.http import make_client
-from .collect.local import collect_local
+from .collect.local import FileStats, collect_local
 from .config import Config, SourceConfig
 from .daemon import due_sources
 from .errors import FetchError, SourceError
@@ -52,13 +52,20 @@ def policy_of(config: Config) -> Policy:
 
 
 def collect_one(
-    source: SourceConfig, config: Config, cache: HTTPCache, client: httpx.Client | None
+    source: SourceConfig,
+    config: Config,
+    cache: HTTPCache,
+    client: httpx.Client | None,
+    known: FileStats | None = None,
 ) -> CollectResult:
-    """Collect one source without touching storage (safe on a worker thread)."""
+    """Collect one source without touching storage (safe on a worker thread):
+    ``cache`` and ``known`` (a folder's recorded file stats) are read beforehand."""
     try:
         if source.kind == "local":
             assert source.path is not None
-            return collect_local(source.id, config.resolve(source.path), source.glob, source.format)
+            return collect_local(
+                source.id, config.resolve(source.path), source.glob, source.format, known
+            )
         assert source.url is not None
         return collect_feed(
             source.id,
@@ -129,6 +136,7 @@ class Ticker:
         if not due:
             return run
         states = {s.id: self.storage.source_state(s.id) for s in due}
+        known = {s.id: self.storage.file_stats(s.id) for s in due if s.kind == "local"}
         blocked: dict[str, datetime] = {}  # host → not before (a 429 this tick)
         finished: dict[int, CollectResult | None] = {}
         changed: set[str] = set()
@@ -136,7 +144,9 @@ class Ticker:
         self._shared = SharedDedupe()  # dedupe state shared by this tick's sources only
 
         def work(source: SourceConfig) -> CollectResult:
-            return collect_one(source, self.config, states[source.id].cache, self.client)
+            return collect_one(
+                source, self.config, states[source.id].cache, self.client, known.get(source.id)
+            )
 
         for i, source, result in limited(
             due,

@@ -83,3 +83,78 @@ def test_missing_folder_is_one_error(tmp_path: Path) -> None:
 def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(ParseError, match="cannot read"):
         read_article(tmp_path / "missing.md")
+
+
+POST = "---\ntitle: {title}\ndate: 2026-11-20 08:00:00\n---\n\n{body}\n"
+
+
+def _posts(root: Path, n: int, age_s: int) -> None:
+    import os
+    import time
+
+    root.mkdir(exist_ok=True)
+    for i in range(n):
+        path = root / f"post-{i}.md"
+        path.write_text(POST.format(title=f"第{i}篇", body=f"正文{i}。" * 20), encoding="utf-8")
+        old = time.time_ns() - age_s * 1_000_000_000
+        os.utime(path, ns=(old, old))
+
+
+def test_a_file_whose_recorded_stat_is_unchanged_is_not_read_again(tmp_path: Path) -> None:
+    import os
+    import time
+
+    _posts(tmp_path / "posts", 3, age_s=3600)
+    first = collect_local("s", tmp_path / "posts")
+    assert len(first.items) == 3 and not first.unchanged
+    now = time.time_ns()
+    known = {key: (mtime, size, now) for key, mtime, size in first.files}
+    again = collect_local("s", tmp_path / "posts", known=known)
+    assert not again.items and sorted(again.unchanged) == ["post-0.md", "post-1.md", "post-2.md"]
+    # another size: read again, the others still skipped
+    (tmp_path / "posts" / "post-1.md").write_text(POST.format(title="改", body="新"), "utf-8")
+    changed = collect_local("s", tmp_path / "posts", known=known)
+    assert [r.key for r in changed.items] == ["post-1.md"] and len(changed.unchanged) == 2
+    # same size and mtime, but recorded within 2 s of the mtime: "racily clean", read
+    racy = {key: (mtime, size, mtime + 1_000_000) for key, mtime, size in first.files}
+    assert len(collect_local("s", tmp_path / "posts", known=racy).items) == 3
+    # a file that fails to parse is reported every run (its stat is never recorded)
+    bad = tmp_path / "posts" / "bad.md"
+    bad.write_text("---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8")
+    os.utime(bad, ns=(now - 10**12, now - 10**12))
+    assert len(collect_local("s", tmp_path / "posts", known=known).errors) == 1
+
+
+def test_runs_record_stats_and_skip_unchanged_files_with_the_same_result(tmp_path: Path) -> None:
+    """Through the pipeline: the second run reads no unchanged file yet reports the same
+    items as unchanged; a new file is picked up; stored items stay as they were."""
+    from datetime import UTC, datetime
+
+    from feedhub.config import parse_config
+    from feedhub.pipeline import run_once
+    from feedhub.storage import Storage
+
+    _posts(tmp_path / "posts", 4, age_s=3600)
+    config = parse_config(
+        {
+            "sources": [{"id": "s", "kind": "local", "path": str(tmp_path / "posts")}],
+            "topics": [{"id": "t", "title": "T", "sources": ["s"]}],
+            "output_dir": str(tmp_path / "out"),
+            "storage": str(tmp_path / "state.sqlite"),
+        }
+    )
+    now = datetime(2026, 11, 21, tzinfo=UTC)
+    storage = Storage(config.storage_path)
+    try:
+        assert run_once(config, storage, now).sources[0].new == 4
+        assert len(storage.file_stats("s")) == 4
+        items = storage.db.execute("SELECT id, content_hash FROM items ORDER BY id").fetchall()
+        again = run_once(config, storage, now).sources[0]
+        assert (again.new, again.unchanged) == (0, 4)
+        _posts(tmp_path / "posts", 5, age_s=3600)  # rewrites 0-3 identically, adds post-4
+        third = run_once(config, storage, now).sources[0]
+        assert third.new == 1
+        after = storage.db.execute("SELECT id, content_hash FROM items ORDER BY id").fetchall()
+        assert [tuple(r) for r in items] == [tuple(r) for r in after if r[0] in dict(items)]
+    finally:
+        storage.close()

@@ -30,3 +30,7 @@ class CollectResult:
     cache: HTTPCache = HTTPCache()
     # Response headers the scheduler may use (Retry-After, Cache-Control, Expires).
     hints: tuple[tuple[str, str], ...] = ()
+    # Local folders: (key, mtime_ns, size) of every file read, and the keys of files
+    # skipped because their recorded stat says they did not change.
+    files: tuple[tuple[str, int, int], ...] = ()
+    unchanged: tuple[str, ...] = ()
