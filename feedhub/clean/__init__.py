@@ -100,7 +100,8 @@ def _prepare(raw: RawItem, pack: RulePack | None, reference: bool) -> _Prepared:
     base = raw.link or link
     pack = pack.for_host(urlsplit(base).hostname if base else None)
     rendered = _render(text, raw.content_type)
-    if nesting_depth(rendered) > MAX_NESTING:
+    # Each level needs its own "<", so a document with few of them needs no count.
+    if rendered.count("<") > MAX_NESTING and nesting_depth(rendered) > MAX_NESTING:
         # The tree stage recurses per level and slows quadratically with depth; no
         # article nests this deep, so keep its text only (the sanitizer is linear).
         rendered = _render(sanitize_text(rendered), "text")

@@ -38,7 +38,7 @@ _UNMODELLED = frozenset(
 UNSUPPORTED_MARKUP = re.compile(
     r"<(?:" + "|".join(sorted(_UNMODELLED)) + r")(?![a-z0-9])|<!(?!--)|<\?", re.I
 )
-_ASCII_SPACES = frozenset("\x20\x0a\x09\x0c\x0d")
+_ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"
 _XML_SPECIAL = re.compile("[<>&]")
 _XML_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 _NOT_WS = re.compile(r"\S+")
@@ -96,7 +96,7 @@ class _Builder(HTMLParser):
         if self.data:
             s = "".join(self.data)
             self.data = []
-            if all(c in _ASCII_SPACES for c in s):
+            if not s.strip(_ASCII_SPACES):  # only ASCII whitespace (or nothing)
                 s = "\n" if "\n" in s else " "
             self.stack[-1].children.append(Text(s))
 

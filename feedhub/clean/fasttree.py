@@ -44,17 +44,12 @@ from .tree import (
 _BLOCK_OR_BR = BLOCK_TAGS | {"br"}
 _LINKISH = frozenset(LINKISH)
 _IMG = frozenset(("img",))
-_HR = frozenset(("hr",))
 _A_IMG = frozenset(("a", "img"))
 _MEDIA = _KEEP_EMPTY - {"br", "hr"}
 
 
-def _text(el: Node) -> str:
-    return norm_text(dom.text(el))
-
-
-def _describe(el: Node) -> str:
-    text = _text(el)
+def _describe(el: Node, text: str) -> str:
+    """``tree._describe`` for a ``Node`` whose normalized text is ``text``."""
     if text:
         return text[:200]
     attrs = " ".join(
@@ -106,13 +101,30 @@ class FastTreeCleaner:
         self.date: datetime | None = None
         self.root = Node("[document]", {}, None)
         self._leaves: list[tuple[Node, str, str]] = []  # (leaf block, key, text)
+        # Normalized text per element: steps 2, 4, 5, 7 and the keys each read every
+        # block's text, which rarely changes in between (see _forget).
+        self._texts: dict[Node, str] = {}
 
     @property
     def supported(self) -> bool:
         return self.selectors.ok
 
+    def _text(self, el: Node) -> str:
+        text = self._texts.get(el)
+        if text is None:
+            text = self._texts[el] = norm_text(dom.text(el))
+        return text
+
+    def _forget(self, el: Node | None) -> None:
+        """The text inside ``el`` changed: drop the cached text of it and its ancestors
+        (only they hold that text; unwrapping and smoothing change no element's text)."""
+        while el is not None:
+            self._texts.pop(el, None)
+            el = el.parent
+
     def _drop(self, el: Node, rule: str, removed: list[Removal]) -> None:
-        removed.append(Removal(rule, _describe(el)))
+        removed.append(Removal(rule, _describe(el, self._text(el))))
+        self._forget(el)
         dom.decompose(el)
 
     def prepare(self, html: str) -> None:
@@ -142,6 +154,7 @@ class FastTreeCleaner:
         dom.smooth(root)
         self._title_repeat(root)
         self._keys(root)
+        self._texts = {}  # the prepared tree is kept for finish: keep only what it needs
 
     def finish(self, learned: Learned | None, keep: bool = False) -> tuple[str, list[Removal]]:
         """Learned drops and steps 8–9: (serialized HTML, all removals).
@@ -164,6 +177,7 @@ class FastTreeCleaner:
         for block, reason in drop:
             if not block.dead:
                 self._drop(block, reason, removed)
+        self._texts = {}  # filled by the learned drops' descriptions, on this copy only
         self._urls(root)
         self._prune(root)
         self._join_runs(root)
@@ -186,22 +200,24 @@ class FastTreeCleaner:
 
     # 2
     def _metadata(self, root: Node) -> None:
-        found = find_dateline(self.pack, _text(root))
+        found = find_dateline(self.pack, self._text(root))
         if found:
             self.outlet, self.date = found
         if not self.pack.wire_patterns:
             return
-        wire = find_wire(self.pack, (_text(b) for b in dom.elements(root, BLOCK_TAGS)))
+        wire = find_wire(self.pack, (self._text(b) for b in dom.elements(root, BLOCK_TAGS)))
         if wire is not None:
             self.wire = wire
 
     # 4
     def _link_only(self, el: Node, text: str | None = None) -> bool:
-        text = _text(el) if text is None else text
+        text = self._text(el) if text is None else text
         if not text:
             return False
         linked = "".join(
-            _text(a) for a in dom.elements(el, _LINKISH) if a.name != "span" or a.attrs.get("href")
+            self._text(a)
+            for a in dom.elements(el, _LINKISH)
+            if a.name != "span" or a.attrs.get("href")
         )
         return mostly_linked(text, linked)
 
@@ -210,7 +226,7 @@ class FastTreeCleaner:
             for block in dom.elements(root, BLOCK_TAGS):
                 if block.dead:
                     continue
-                text = _text(block)
+                text = self._text(block)
                 m = pattern.match(text)
                 if not m or len(text) > MAX_BOILERPLATE_BLOCK:
                     continue
@@ -228,21 +244,20 @@ class FastTreeCleaner:
 
     # 5
     def _block_patterns(self, root: Node) -> None:
-        patterns = self.pack.block_patterns
-        if not patterns:
+        if not self.pack.block_patterns:
             return
         for block in reversed(dom.elements(root, BLOCK_TAGS)):
             if block.dead:
                 continue
-            text = _text(block)
-            for name, pattern in patterns:
-                if not pattern.search(text):
-                    continue
-                if len(text) <= MAX_BOILERPLATE_BLOCK:
-                    self._drop(block, name, self.removed)
-                else:
-                    self._drop_runs(block, name, pattern)
-                break
+            text = self._text(block)
+            found = self.pack.first_search("block_patterns", text)
+            if found is None:
+                continue
+            name, pattern, _ = found
+            if len(text) <= MAX_BOILERPLATE_BLOCK:
+                self._drop(block, name, self.removed)
+            else:
+                self._drop_runs(block, name, pattern)
 
     def _drop_runs(self, block: Node, name: str, pattern: re.Pattern[str]) -> None:
         # A text node taken out here is skipped later (bs4: its parent is None); one
@@ -252,6 +267,7 @@ class FastTreeCleaner:
             if id(node) in gone or not pattern.search(norm_text(node)):
                 continue
             siblings = parent.children
+            self._forget(parent)
             if len(node) > MAX_BOILERPLATE_BLOCK:
                 kept, cut = _cut_matches(node, pattern)
                 self.removed.append(Removal(name, norm_text(cut)[:200]))
@@ -280,7 +296,7 @@ class FastTreeCleaner:
         if not self.title:
             return
         for el in dom.elements(root):
-            text = _text(el)
+            text = self._text(el)
             if not text:
                 continue
             if text == self.title and (el.name in BLOCK_TAGS or el.name == "a"):
@@ -301,7 +317,7 @@ class FastTreeCleaner:
         for block in blocks:
             if id(block) in inner:
                 continue
-            text = _text(block)
+            text = self._text(block)
             if not text:
                 continue
             key = block_key(text)
@@ -314,16 +330,16 @@ class FastTreeCleaner:
         for el in dom.elements(root, _A_IMG):
             attr = "href" if el.name == "a" else "src"
             value = el.attrs.get(attr)
-            if not isinstance(value, str):
-                continue
-            url = clean_url(value, self.pack, self.base)
-            if url is None:
-                del el.attrs[attr]
-            else:
-                el.attrs[attr] = url
-        for img in dom.elements(root, _IMG):
-            if not img.attrs.get("src"):
-                dom.decompose(img)
+            if isinstance(value, str):
+                url = clean_url(value, self.pack, self.base)
+                if url is None:
+                    del el.attrs[attr]
+                else:
+                    el.attrs[attr] = url
+            # in the same walk (tree.py takes two): an <img> has no children, so taking
+            # it out changes no other element of the walk
+            if attr == "src" and not el.attrs.get("src"):
+                dom.decompose(el)
 
     def _prune(self, root: Node) -> None:
         # Whether an element has text or media does not change when an empty
@@ -331,12 +347,12 @@ class FastTreeCleaner:
         full: set[int] = set()
         _mark_full(root, full)
         for el in dom.elements(root):
-            if el.dead or el.name in _KEEP_EMPTY:
+            if el.dead:
                 continue
-            if id(el) not in full:
+            # every <hr> goes; an element is only taken out before its descendants are
+            # visited, so this walk sees each live one
+            if el.name == "hr" or el.name not in _KEEP_EMPTY and id(el) not in full:
                 dom.decompose(el)
-        for hr in dom.elements(root, _HR):
-            dom.decompose(hr)
 
     # 9
     def _join_runs(self, root: Node) -> None:

@@ -22,32 +22,29 @@ def clean_lines(text: str, pack: RulePack) -> tuple[str, str | None, list[Remova
     removed: list[Removal] = []
     kept_idx: list[int] = []
     for i, line in enumerate(lines):
-        matched = False
-        for name, pattern in pack.link_patterns:
-            m = pattern.search(line)
-            if m:
-                link = link or m.group("url")
-                removed.append(Removal(name, line.strip()))
-                matched = True
-                break
-        if not matched:
+        found = pack.first_search("link_patterns", line)
+        if found:
+            name, _, m = found
+            link = link or m.group("url")
+            removed.append(Removal(name, line.strip()))
+        else:
             kept_idx.append(i)
     cut = len(lines)
     for i in kept_idx:
-        hit = next((n for n, p in pack.footer_start if p.search(lines[i])), None)
-        if hit:
+        found = pack.first_search("footer_start", lines[i])
+        if found:
             cut = i
             footer = "\n".join(lines[j].strip() for j in kept_idx if j >= i and lines[j].strip())
-            removed.append(Removal(hit, footer))
+            removed.append(Removal(found[0], footer))
             break
     out: list[str] = []
     for i in kept_idx:
         if i >= cut:
             break
         line = lines[i]
-        hit = next((n for n, p in pack.line_patterns if p.search(line)), None)
-        if hit:
-            removed.append(Removal(hit, line.strip()))
+        found = pack.first_search("line_patterns", line)
+        if found:
+            removed.append(Removal(found[0], line.strip()))
             # keep a blank line so Markdown block structure around it is unchanged
             out.append("")
         else:

@@ -43,9 +43,12 @@ class RulePack:
     line_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
     # the raw packs this one was merged from, so a domain pack can be layered on top
     layers: tuple[tuple[str, Any], ...] = field(default=(), compare=False, repr=False)
-    # compiled selectors and per-host packs, for speed
+    # compiled selectors, per-host packs and joined patterns (first_search), for speed
     _compiled: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     _hosts: dict[str, RulePack] = field(default_factory=dict, compare=False, repr=False)
+    _joined: dict[str, re.Pattern[str] | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def for_host(self, host: str | None) -> RulePack:
         """This pack plus the built-in pack of the article's site (``<domain>.yaml``),
@@ -68,12 +71,52 @@ class RulePack:
             sel = self._compiled[css] = soupsieve.compile(css)
         return sel
 
+    def first_search(
+        self, key: str, text: str
+    ) -> tuple[str, re.Pattern[str], re.Match[str]] | None:
+        """The first rule of the ``key`` patterns (in order) whose pattern ``search``es
+        ``text``: (rule name, pattern, match), or None."""
+        rules: tuple[tuple[str, re.Pattern[str]], ...] = getattr(self, key)
+        try:
+            combined = self._joined[key]
+        except KeyError:
+            combined = self._joined[key] = _any_of([p for _, p in rules])
+        # Most texts match no rule: one search of the alternation says so at once,
+        # where asking each pattern costs a call apiece.
+        if combined is not None and not combined.search(text):
+            return None
+        for rule, pattern in rules:
+            m = pattern.search(text)
+            if m:
+                return rule, pattern, m
+        return None
+
     def is_tracking_param(self, name: str) -> bool:
         lowered = name.lower()
         for p in self.tracking_params:
             if p.endswith("*") and lowered.startswith(p[:-1]) or lowered == p:
                 return True
         return False
+
+
+# What cannot be wrapped in "(?:…)" and joined with "|" and mean the same: numbered or
+# named back-references and conditionals (group numbers shift), inline flags.
+_NOT_COMBINABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|\(\?[aiLmsux-]")
+
+
+def _any_of(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern that ``search``es a text wherever one of ``patterns`` does (where
+    any matches at a position, one alternative does), or None when not worth it or
+    not safe to build."""
+    flags = {p.flags for p in patterns}
+    if len(patterns) < 2 or len(flags) > 1:
+        return None
+    if any(_NOT_COMBINABLE.search(p.pattern) for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), flags.pop())
+    except re.error:  # e.g. two rules naming a group alike
+        return None
 
 
 _PATTERN_KEYS = (

@@ -135,6 +135,7 @@ _BREAK_SET = frozenset(_BREAKS)
 # (a '"' inside is &quot;, so a value never holds one; '<' and '>' may appear).
 _NH3_TAG = re.compile(r'<(/?)([a-z][a-z0-9]*)(?:\s+[^\s"=<>/]+(?:="[^"]*")?)*\s*/?>')
 _NH3_REFS = (("&lt;", "<"), ("&gt;", ">"), ("&nbsp;", "\xa0"), ("&amp;", "&"))
+_SPACE_RUN = re.compile(r"[ \t\r\f\v]+")
 
 
 def html_to_text(html: str) -> str:
@@ -146,24 +147,25 @@ def html_to_text(html: str) -> str:
     ``<br>``" is exactly what :func:`html_to_text_reference` computes with bs4.
     Anything that does not fit that shape goes to the reference.
     """
-    parts: list[str] = []
-    pos = 0
-    for m in _NH3_TAG.finditer(html):
-        parts.append(html[pos : m.start()])
-        pos = m.end()
-        closing, name = m.group(1), m.group(2)
-        if name in _BREAK_SET and (closing or name == "br"):
-            parts.append("\n")
-    parts.append(html[pos:])
-    raw = "".join(parts)
+    raw = _NH3_TAG.sub(_tag_break, html)
     if "<" in raw or raw.count("&") != sum(raw.count(ref) for ref, _ in _NH3_REFS):
         return html_to_text_reference(html)
     # &amp; last, so "&amp;lt;" decodes once, to "&lt;", as an HTML parser does
     for ref, char in _NH3_REFS:
         if ref in raw:
             raw = raw.replace(ref, char)
-    lines = (re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in raw.split("\n"))
-    return "\n".join(line for line in lines if line)
+    # The reference collapses these runs line by line; no run holds a "\n", so one pass
+    # over the whole text is the same, and only needed when a run can be longer than " ".
+    if "  " in raw or any(c in raw for c in "\t\r\f\v"):
+        raw = _SPACE_RUN.sub(" ", raw)
+    return "\n".join(line for line in (piece.strip() for piece in raw.split("\n")) if line)
+
+
+def _tag_break(tag: re.Match[str]) -> str:
+    """What a tag of nh3's output leaves in the text: a line break after each block's
+    end tag and after ``<br>``, nothing otherwise."""
+    closing, name = tag.group(1), tag.group(2)
+    return "\n" if name in _BREAK_SET and (closing or name == "br") else ""
 
 
 def html_to_text_reference(html: str) -> str:
@@ -171,5 +173,5 @@ def html_to_text_reference(html: str) -> str:
     soup = BeautifulSoup(html, "html.parser")
     for el in soup.find_all(_BREAKS):
         el.insert_after(NavigableString("\n"))
-    lines = (re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in soup.get_text("").split("\n"))
+    lines = (_SPACE_RUN.sub(" ", line).strip() for line in soup.get_text("").split("\n"))
     return "\n".join(line for line in lines if line)

@@ -88,7 +88,9 @@ def _tags(root: Tag, names: frozenset[str] | None = None) -> list[Tag]:
 
 
 def norm_text(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    """Whitespace runs → one space, trimmed (``_WS.sub(" ", text).strip()``: ``str.split``
+    splits on exactly the characters ``\\s`` matches, and is several times faster)."""
+    return " ".join(text.split())
 
 
 def _text(el: Tag) -> str:
