@@ -19,7 +19,7 @@ planted duplicate groups), processed in this one process, pinned to one core, by
     clean        clean_many (both learning passes)
     fingerprint  make_article (fingerprint() is most of it)
     dedupe       make_index (IDF collection) + StoryIndex.match + the window reads
-                 (Storage.candidates / window_texts)
+                 (Storage.candidates / texts_of)
     store        the rest of store_result: content hashes, sort, put_item, transaction,
                  record_attempt
     render       publish_topics (select_stories, render_atom, write_atomic)
@@ -436,7 +436,7 @@ def run_feedhub(c: corpus_mod.Corpus, work: Path) -> RunResult:
         (assign.StoryIndex, "match", "  StoryIndex.match"),
         (assign, "decide", "  decide() (pairs within threshold)"),
         (storage, "candidates", "  candidates read"),
-        (storage, "window_texts", "  window_texts read"),
+        (storage, "texts_of", "  window texts read"),
         (storage, "put_item", "  put_item"),
         (pipeline, "publish_topics", "render"),
         (atom, "select_stories", "  select_stories"),
@@ -452,7 +452,7 @@ def run_feedhub(c: corpus_mod.Corpus, work: Path) -> RunResult:
         tt["  make_index (IDF)"]
         + tt["  StoryIndex.match"]
         + tt["  candidates read"]
-        + tt["  window_texts read"]
+        + tt["  window texts read"]
     )
     stages = {
         "parse": tt["parse"],

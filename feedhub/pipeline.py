@@ -268,12 +268,27 @@ def span(dates: list[datetime], window: timedelta) -> tuple[datetime, datetime]:
 @dataclass
 class SharedDedupe:
     """Dedupe state shared by the batches (one per source) of one run or daemon tick,
-    dropped after it: text features, and the story index itself, which each batch
-    extends with the window rows it has not seen instead of rebuilding (rebuilding
-    the window's tables per source cost more than deciding a small batch)."""
+    dropped after it.  Each batch used to read every window text from the database,
+    count the IDF collection over them and rebuild the story index: O(window) work
+    per source, which dominated a tick where many sources bring a few items.  Now
+    the run reads a window text once, and each batch extends the index, the known
+    texts and the IDF counts with what it has not seen.
+
+    The IDF collection is therefore the run's window so far plus the batch (not only
+    the part of the window within the batch's date span, and an updated item's old
+    text stays counted): document frequencies, not candidates, so this only nudges
+    weights, and candidates still come from the batch's window alone."""
 
     features: dict[str, FeatureEntry] = field(default_factory=dict)
     index: StoryIndex | None = None
+    sides: dict[str, Side] = field(default_factory=dict)
+    idf: Idf = field(default_factory=Idf)
+    counted: set[str] = field(default_factory=set)
+
+    def forget(self) -> None:
+        """Drop everything a rolled-back batch may have added (features stay: they
+        are checked against the text they were computed from)."""
+        self.index, self.sides, self.idf, self.counted = None, {}, Idf(), set()
 
 
 def make_index(
@@ -285,25 +300,29 @@ def make_index(
 ) -> tuple[StoryIndex, dict[str, Side]]:
     """The story index for one batch: earlier articles inside the batch's window as
     candidates, and the IDF collection (those plus the batch) for the cosine signal.
-    ``shared``: the run's index and features (see :class:`SharedDedupe`)."""
+    ``shared``: the run's index, texts and counts (see :class:`SharedDedupe`)."""
     window = timedelta(seconds=config.dedupe.window)
     dates = [a.published or now for a in batch] or [now]
     since, until = span(dates, window)
     prior = [(c, s) for c, s in prior if since <= c.sort_date <= until]
     sides = {c.item_id: s for c, s in prior}
     sides.update((a.id, Side(a.text, a.title, a.id)) for a in batch)
-    cache = FeatureCache(
-        Idf(s.text for s in sides.values()), shared.features if shared is not None else None
-    )
-    if shared is not None and shared.index is not None:
+    if shared is None:
+        cache = FeatureCache(Idf(s.text for s in sides.values()))
+        index = StoryIndex(dedupe_settings_of(config.dedupe), window, cache)
+    else:
+        for item_id, side in sides.items():
+            if item_id not in shared.counted:
+                shared.idf.add(side.text)
+                shared.counted.add(item_id)
+        shared.sides.update(sides)
+        cache = FeatureCache(shared.idf, shared.features)
+        if shared.index is None:
+            shared.index = StoryIndex(dedupe_settings_of(config.dedupe), window, cache)
         # Rows outside this batch's span stay in the index: match() only takes
         # candidates within the window of each article, all inside the span.
         index = shared.index
         index.use(cache)
-    else:
-        index = StoryIndex(dedupe_settings_of(config.dedupe), window, cache)
-        if shared is not None:
-            shared.index = index
     index.extend(prior)
     return index, sides
 
@@ -347,11 +366,13 @@ def store_result(
     if articles:
         dates = [a.published or now for _, a in articles]
         since, until = span(dates, window)
-        stored = storage.window_texts(since, until)
+        cands = storage.candidates(since, until)
+        known = shared.sides if shared is not None else {}
+        stored = storage.texts_of([c.item_id for c in cands if c.item_id not in known])
         prior = [
-            (c, Side(*stored[c.item_id], c.item_id))
-            for c in storage.candidates(since, until)
-            if c.item_id in stored
+            (c, known[c.item_id] if c.item_id in known else Side(*stored[c.item_id], c.item_id))
+            for c in cands
+            if c.item_id in known or c.item_id in stored
         ]
     index, sides = make_index(config, prior, [a for _, a in articles], now, shared)
     error_text = "; ".join(summary.errors[:3]) or None
@@ -402,7 +423,7 @@ def store_result(
             )
     except BaseException:
         if shared is not None:
-            shared.index = None  # it may hold rows of the batch just rolled back
+            shared.forget()  # it may hold rows of the batch just rolled back
         raise
     return summary
 

@@ -461,6 +461,18 @@ class Storage:
         )
         return {r["id"]: (r["text"], r["title"]) for r in rows}
 
+    def texts_of(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        """item id → (text, title) of the given items (those that exist)."""
+        out: dict[str, tuple[str, str]] = {}
+        for i in range(0, len(ids), 500):  # SQLite caps bound parameters per statement
+            chunk = ids[i : i + 500]
+            rows = self._q(
+                f"SELECT id, text, title FROM items WHERE id IN ({','.join('?' * len(chunk))})",
+                tuple(chunk),
+            )
+            out.update((r["id"], (r["text"], r["title"])) for r in rows)
+        return out
+
     def story_of(self, item_id: str) -> str | None:
         rows = self._q("SELECT story_id FROM items WHERE id = ?", (item_id,))
         return rows[0]["story_id"] if rows else None
