@@ -606,3 +606,21 @@ def test_private_peer_is_refused_even_when_the_name_check_is_fooled(hostile: Hos
         client.event_hooks["request"] = []  # the name check saw a public address
         with pytest.raises(FetchError, match="private address"):
             fetch(client, "evil", hostile.url("/anything"), HTTPCache(), limits)
+
+
+def test_a_body_naming_a_local_file_is_not_read_as_that_file(tmp_path: Path) -> None:
+    """feedparser.parse(bytes) first tries the bytes as a file name: a response body
+    that is the path of a readable local feed must be parsed as the bytes it is (not a
+    feed), never as that file's contents."""
+    from feedhub.collect.feeds import parse_feed
+    from feedhub.errors import ParseError
+
+    local = tmp_path / "secret.rss"
+    local.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>'
+        "<item><title>private item</title><link>http://x.test/1</link></item>"
+        "</channel></rss>",
+        encoding="utf-8",
+    )
+    with pytest.raises(ParseError):
+        parse_feed(str(local).encode(), "s", "https://example.test/feed")

@@ -13,6 +13,7 @@ Feeds that used a DTD for legitimate entities lose them; that is the price.
 from __future__ import annotations
 
 import calendar
+import io
 import json
 import re
 from datetime import UTC, datetime
@@ -28,7 +29,7 @@ from ..clean.sanitize import sanitize_text
 from ..dates import parse_date
 from ..errors import FetchError, ParseError
 from ..types import RawItem, stable_id
-from . import CollectResult, HTTPCache
+from . import CollectResult, HTTPCache, fastfeed
 from .http import Limits, fetch, make_client
 
 _DTD_SUBSET = re.compile(rb"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.S | re.I)
@@ -163,6 +164,10 @@ def parse_feed(
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
+    # Plain well-formed RSS/Atom: the same result without feedparser's SAX callbacks.
+    parsed = fastfeed.parse(body, headers)
+    if parsed is not None:
+        return _items(parsed, source_id, url, outlet)
     if len(body) > LOOSE_MAX_BYTES and not _well_formed(body):
         raise ParseError(
             source_id,
@@ -170,8 +175,13 @@ def parse_feed(
             "(feedparser's lenient parser can take ~200x its input in memory)",
         )
     try:
+        # A stream, never the bytes: given bytes, feedparser first tries them as a
+        # file name, so a response body naming a local file would read that file.
         parsed = feedparser.parse(
-            body, response_headers=headers, sanitize_html=False, resolve_relative_uris=True
+            io.BytesIO(body),
+            response_headers=headers,
+            sanitize_html=False,
+            resolve_relative_uris=True,
         )
     except Exception as exc:  # feedparser's own bugs on hostile bytes (e.g. "&#xD800;")
         raise ParseError(
@@ -182,6 +192,12 @@ def parse_feed(
         reason = parsed.get("bozo_exception")
         detail = f" ({type(reason).__name__}: {reason})" if reason else ""
         raise ParseError(source_id, f"{url}: not a readable RSS/Atom feed{detail}")
+    return _items(parsed, source_id, url, outlet)
+
+
+def _items(parsed: Any, source_id: str, url: str, outlet: str | None) -> list[RawItem]:
+    """RawItems from feedparser's result (or fastfeed's stand-in for it)."""
+    version = parsed.get("version") or ""
     feed_title = sanitize_text(parsed.feed.get("title", "")) or None
     outlet = outlet or feed_title or urlsplit(parsed.feed.get("link", "") or url).hostname
     fmt = "atom" if version.startswith("atom") else "rss"
