@@ -145,7 +145,20 @@ def _v6(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(db: sqlite3.Connection) -> None:
+    """Feeds: the hash of the last body that parsed (same bytes again: not parsed)."""
+    _script(db, "ALTER TABLE sources ADD COLUMN body_hash TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1,
+    _v2,
+    _v3,
+    _v4,
+    _v5,
+    _v6,
+    _v7,
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +334,7 @@ class Storage:
         r = rows[0]
         return SourceState(
             id=source_id,
-            cache=HTTPCache(r["etag"], r["last_modified"]),
+            cache=HTTPCache(r["etag"], r["last_modified"], r["body_hash"]),
             last_attempt=parse_date(r["last_attempt"]),
             last_success=parse_date(r["last_success"]),
             last_error=r["last_error"],
@@ -352,14 +365,14 @@ class Storage:
         """
         failed = error is not None if failed is None else failed
         self._q(
-            """INSERT INTO sources (id, etag, last_modified, last_attempt, last_success,
-                                    last_error, error_count, next_due, attempts_total,
-                                    errors_total, last_status, due_reason)
-               VALUES (:id, :etag, :lm, :now, CASE WHEN :failed THEN NULL ELSE :now END, :err,
+            """INSERT INTO sources (id, etag, last_modified, body_hash, last_attempt,
+                                    last_success, last_error, error_count, next_due,
+                                    attempts_total, errors_total, last_status, due_reason)
+               VALUES (:id, :etag, :lm, :bh, :now, CASE WHEN :failed THEN NULL ELSE :now END, :err,
                        CASE WHEN :failed THEN 1 ELSE 0 END, :due, 1,
                        CASE WHEN :err IS NULL THEN 0 ELSE 1 END, NULL, NULL)
                ON CONFLICT(id) DO UPDATE SET
-                 etag = :etag, last_modified = :lm, last_attempt = :now,
+                 etag = :etag, last_modified = :lm, body_hash = :bh, last_attempt = :now,
                  last_success = CASE WHEN :failed THEN last_success ELSE :now END,
                  last_error = :err,
                  error_count = CASE WHEN :failed THEN error_count + 1 ELSE 0 END,
@@ -370,6 +383,7 @@ class Storage:
                 "id": source_id,
                 "etag": cache.etag,
                 "lm": cache.last_modified,
+                "bh": cache.body_hash,
                 "now": format_iso(now),
                 "err": error,
                 "due": format_iso(next_due),

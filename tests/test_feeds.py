@@ -153,7 +153,7 @@ def test_last_modified_is_sent_back(feed_server: FeedServer) -> None:
         (FEEDS / "atom10.xml").read_bytes(), etag=False, headers={"Last-Modified": stamp}
     )
     first = collect_feed("w", feed_server.url("/lm"), HTTPCache(), Limits(timeout=5))
-    assert first.cache == HTTPCache(None, stamp)
+    assert (first.cache.etag, first.cache.last_modified) == (None, stamp)
     collect_feed("w", feed_server.url("/lm"), first.cache, Limits(timeout=5))
     hits = feed_server.hits("/lm")
     assert hits[1]["if-modified-since"] == stamp
@@ -447,7 +447,7 @@ def test_local_path_and_file_url_match_http(
     assert relative.items == over_http.items
     assert absolute.items == over_http.items
     assert file_url.items == over_http.items
-    assert relative.not_modified is False and relative.cache == HTTPCache()
+    assert relative.not_modified is False and relative.cache.etag is None
 
 
 def test_local_missing_and_oversized(tmp_path: Path) -> None:
@@ -620,3 +620,29 @@ def test_pipeline_not_modified_then_one_new_item(feed_server: FeedServer, tmp_pa
         assert storage.source_state("pipe").cache.etag != state.cache.etag
 
     assert (tmp_path / "out" / "all.atom").is_file()
+
+
+def test_the_same_body_again_is_not_parsed_again(feed_server: FeedServer, tmp_path: Path) -> None:
+    """A server without validators (no ETag, no Last-Modified) that sends the same bytes,
+    and a local feed file that did not change, count as not modified: the same bytes
+    give the same items.  Other bytes are parsed; a body that failed keeps no hash."""
+    body = (FEEDS / "rss20.xml").read_bytes()
+    feed_server.routes["/plain"] = Route(body, etag=False)
+    url, limits = feed_server.url("/plain"), Limits(timeout=5)
+    first = collect_feed("s", url, HTTPCache(), limits)
+    assert first.items and not first.not_modified and first.cache.body_hash
+    again = collect_feed("s", url, first.cache, limits)
+    assert again.not_modified and again.items == () and again.errors == ()
+    assert len(feed_server.hits("/plain")) == 2  # fetched, only the parse is skipped
+    feed_server.routes["/plain"] = Route(body.replace(b"</channel>", b"<!-- x --></channel>"))
+    changed = collect_feed("s", url, first.cache, limits)
+    assert changed.items == first.items and not changed.not_modified
+    feed_server.routes["/plain"] = Route(b"not a feed", etag=False)
+    broken = collect_feed("s", url, changed.cache, limits)
+    assert broken.errors and broken.cache == changed.cache
+
+    local = tmp_path / "feed.xml"
+    local.write_bytes(body)
+    one = collect_feed("s", str(local), HTTPCache(), limits)
+    two = collect_feed("s", str(local), one.cache, limits)
+    assert one.items and two.not_modified and two.items == ()

@@ -100,7 +100,8 @@ def test_a_database_of_an_older_fingerprint_version_is_recomputed_on_open(
                 "UPDATE items SET fp = ?, fp_version = 2 WHERE id = ?",
                 (to_signed(package_md5_fingerprint(text)), item_id),
             )
-        db.execute("DROP TABLE local_files")  # schema 4 had no such table
+        db.execute("DROP TABLE local_files")  # schema 4 had neither
+        db.execute("ALTER TABLE sources DROP COLUMN body_hash")
         db.execute("PRAGMA user_version = 4")
     db.close()
     again = feedhub("run", "--once", "-c", str(demo_tree))

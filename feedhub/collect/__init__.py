@@ -19,6 +19,9 @@ class HTTPCache:
 
     etag: str | None = None
     last_modified: str | None = None
+    # sha256 of the last body that parsed: a server without validators (or a local
+    # feed file) that sends the same bytes again is not parsed again
+    body_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,11 @@ Feeds that used a DTD for legitimate entities lose them; that is the price.
 from __future__ import annotations
 
 import calendar
+import hashlib
 import io
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -285,6 +287,26 @@ def _parse_json_feed(body: bytes, source_id: str, url: str, outlet: str | None) 
     return items
 
 
+def _parsed(
+    body: bytes,
+    source_id: str,
+    url: str,
+    content_type: str | None,
+    outlet: str | None,
+    old: HTTPCache,
+    new: HTTPCache,
+    hints: tuple[tuple[str, str], ...],
+) -> CollectResult:
+    """Parse a body unless it is byte for byte the last one that parsed (the same bytes
+    give the same items, all stored already): then it counts as not modified."""
+    digest = hashlib.sha256(body).hexdigest()
+    cache = replace(new, body_hash=digest)
+    if old.body_hash == digest:
+        return CollectResult(source_id, not_modified=True, cache=cache, hints=hints)
+    items = parse_feed(body, source_id, url, content_type, outlet)
+    return CollectResult(source_id, items=tuple(items), cache=cache, hints=hints)
+
+
 def collect_feed(
     source_id: str,
     url: str,
@@ -306,8 +328,7 @@ def collect_feed(
                 body = path.read_bytes()
             except OSError as exc:
                 raise FetchError(source_id, f"{path}: cannot read: {exc.strerror or exc}") from None
-            items = parse_feed(body, source_id, str(path), None, outlet)
-            return CollectResult(source_id, items=tuple(items))
+            return _parsed(body, source_id, str(path), None, outlet, cache, HTTPCache(), ())
         if client is None:
             with make_client(limits) as own:
                 resp = fetch(own, source_id, url, cache, limits)
@@ -315,7 +336,7 @@ def collect_feed(
             resp = fetch(client, source_id, url, cache, limits)
         if resp.status == 304:
             return CollectResult(source_id, not_modified=True, cache=cache, hints=resp.headers)
-        items = parse_feed(resp.body, source_id, url, resp.header("content-type"), outlet)
-        return CollectResult(source_id, items=tuple(items), cache=resp.cache, hints=resp.headers)
+        ctype = resp.header("content-type")
+        return _parsed(resp.body, source_id, url, ctype, outlet, cache, resp.cache, resp.headers)
     except (FetchError, ParseError) as exc:
         return CollectResult(source_id, errors=(exc,), cache=cache)
