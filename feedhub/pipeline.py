@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -297,12 +296,14 @@ def make_index(
     batch: list[Article],
     now: datetime,
     shared: SharedDedupe | None = None,
+    dates: list[datetime] | None = None,
 ) -> tuple[StoryIndex, dict[str, Side]]:
     """The story index for one batch: earlier articles inside the batch's window as
     candidates, and the IDF collection (those plus the batch) for the cosine signal.
-    ``shared``: the run's index, texts and counts (see :class:`SharedDedupe`)."""
+    ``shared``: the run's index, texts and counts (see :class:`SharedDedupe`).
+    ``dates``: the dates the batch is matched at (default: published, else ``now``)."""
     window = timedelta(seconds=config.dedupe.window)
-    dates = [a.published or now for a in batch] or [now]
+    dates = dates or [a.published or now for a in batch] or [now]
     since, until = span(dates, window)
     prior = [(c, s) for c, s in prior if since <= c.sort_date <= until]
     sides = {c.item_id: s for c, s in prior}
@@ -374,13 +375,11 @@ def store_result(
             for c in cands
             if c.item_id in known or c.item_id in stored
         ]
-    index, sides = make_index(config, prior, [a for _, a in articles], now, shared)
     error_text = "; ".join(summary.errors[:3]) or None
-    if result.errors and not result.items and not result.not_modified:
-        failures = storage.source_state(source.id).error_count + 1
-    else:
-        failures = 0
     try:
+        # inside the try: make_index already extends the run's shared state
+        index, sides = make_index(config, prior, [a for _, a in articles], now, shared)
+        failures = storage.source_state(source.id).error_count + 1 if result.failed else 0
         with storage.transaction():
             for raw, article in articles:
                 sort_date = article.published or now
@@ -411,7 +410,7 @@ def store_result(
                 kept = {r.key for r in result.items if existing.get(r.id) == r.content_hash}
                 kept.update(raw.key for raw, _ in articles)
                 storage.record_files(
-                    source.id, (f for f in result.files if f[0] in kept), time.time_ns()
+                    source.id, (f for f in result.files if f[0] in kept), result.reading
                 )
             storage.record_attempt(
                 source.id,

@@ -111,7 +111,9 @@ def rebuild(
             if c is not None
         ]
         batch.sort(key=lambda r: ((r[1].published or r[2]).isoformat(), r[1].id))
-        index, sides = make_index(config, prior, [a for _, a, _ in batch], now, shared)
+        # matched at published, else first seen: the index's span must use the same
+        dates = [a.published or seen for _, a, seen in batch]
+        index, sides = make_index(config, prior, [a for _, a, _ in batch], now, shared, dates)
         for _, article, seen in batch:
             when = article.published or seen
             match = index.match(

@@ -139,6 +139,7 @@ def _v6(db: sqlite3.Connection) -> None:
             mtime_ns INTEGER NOT NULL,
             size INTEGER NOT NULL,
             recorded_ns INTEGER NOT NULL,
+            reading TEXT NOT NULL,
             PRIMARY KEY (source_id, key)
         ) WITHOUT ROWID
         """,
@@ -413,20 +414,21 @@ class Storage:
         )
 
     # -- local files -------------------------------------------------------
-    def file_stats(self, source_id: str) -> dict[str, tuple[int, int, int]]:
+    def file_stats(self, source_id: str) -> dict[str, tuple[int, int, int, str]]:
         rows = self._q(
-            "SELECT key, mtime_ns, size, recorded_ns FROM local_files WHERE source_id = ?",
+            "SELECT key, mtime_ns, size, recorded_ns, reading FROM local_files WHERE source_id = ?",
             (source_id,),
         )
-        return {r["key"]: (r["mtime_ns"], r["size"], r["recorded_ns"]) for r in rows}
+        return {r["key"]: (r["mtime_ns"], r["size"], r["recorded_ns"], r["reading"]) for r in rows}
 
     def record_files(
-        self, source_id: str, files: Iterable[tuple[str, int, int]], recorded_ns: int
+        self, source_id: str, files: Iterable[tuple[str, int, int, int]], reading: str
     ) -> None:
-        """Remember files' stats (call inside the transaction that stored them)."""
+        """Remember files' stats, taken when they were read, and how the folder was
+        read (call inside the transaction that stored their items)."""
         self.db.executemany(
-            "INSERT OR REPLACE INTO local_files VALUES (?, ?, ?, ?, ?)",
-            [(source_id, key, mtime, size, recorded_ns) for key, mtime, size in files],
+            "INSERT OR REPLACE INTO local_files VALUES (?, ?, ?, ?, ?, ?)",
+            [(source_id, key, mtime, size, taken, reading) for key, mtime, size, taken in files],
         )
 
     # -- items -----------------------------------------------------------
@@ -466,14 +468,6 @@ class Storage:
             if r["id"] not in exclude
         ]
         return out[:limit]
-
-    def window_texts(self, since: datetime, until: datetime) -> dict[str, tuple[str, str]]:
-        """item id → (text, title) of every item dated inside [since, until]."""
-        rows = self._q(
-            "SELECT id, text, title FROM items WHERE sort_date BETWEEN ? AND ?",
-            (format_iso(since), format_iso(until)),
-        )
-        return {r["id"]: (r["text"], r["title"]) for r in rows}
 
     def texts_of(self, ids: list[str]) -> dict[str, tuple[str, str]]:
         """item id → (text, title) of the given items (those that exist)."""

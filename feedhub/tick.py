@@ -88,14 +88,10 @@ def answer_of(source: SourceConfig, result: CollectResult) -> tuple[int | None, 
     if host_of(source.url) is None:
         return None, ()
     if result.not_modified:
-        return 304, result.hints
+        return (200 if result.same_body else 304), result.hints
     if result.errors and not result.items:
         return None, ()  # network error, timeout, not a feed…
     return 200, result.hints
-
-
-def failed(result: CollectResult) -> bool:
-    return bool(result.errors) and not result.items and not result.not_modified
 
 
 class Ticker:
@@ -215,7 +211,7 @@ class Ticker:
         now = datetime.now(UTC)
         summary = store_result(result, source, self.config, self.storage, now, self._shared)
         state = self.storage.source_state(source.id)
-        failures = state.error_count if failed(result) else 0
+        failures = state.error_count if result.failed else 0
         status, hints = answer_of(source, result)
         p = plan(source.interval, now, failures, status, hints, self.policy)
         due, reason = p.due, p.reason

@@ -246,3 +246,45 @@ def test_a_column_headline_repeated_by_its_source_does_not_merge_by_headline() -
     assert index.match(fa, later, a, sides, source="daily") is None
     # Another outlet's article under that headline is not the source's column.
     assert index.match(fa, later, a, sides, source="other") is not None
+
+
+def test_a_column_is_a_headline_repeated_inside_the_window_not_anywhere_in_the_index() -> None:
+    """One index serves a whole run, so it can hold a source's article from weeks ago:
+    that old use of a headline must not make a new article's headline a "column"
+    (which would switch the headline rule off for it)."""
+    cache = vectors(A_TEXT, B_TEXT)
+    a, b = Side(A_TEXT, A_TITLE, "a"), Side(B_TEXT, B_TITLE, "b")
+    old = Side("一篇旧文章的正文，讲的是另一件事。" * 6, B_TITLE, "old")
+    fa, fb = fingerprint(A_TEXT), fingerprint(B_TEXT)
+    t0 = datetime(2026, 11, 20, tzinfo=UTC)
+    sides = {"a": a, "b": b, "old": old}
+    index = StoryIndex(Settings(), timedelta(days=2), cache)
+    index.add(
+        Candidate("old", "story-old", fingerprint(old.text), t0 - timedelta(days=20), "s2"), old
+    )
+    index.add(Candidate("a", "story-a", fa, t0, "s1"), a)
+    match = index.match(fb, t0, b, sides.__getitem__, source="s2")
+    assert match is not None and match.story_id == "story-a", match
+    # the same headline from s2 inside the window does make it a column
+    index.add(
+        Candidate("recent", "story-r", fingerprint(old.text), t0 - timedelta(days=1), "s2"), old
+    )
+    sides["recent"] = old
+    assert index.match(fb, t0, b, sides.__getitem__, source="s2") is None
+
+
+def test_a_redated_update_retires_its_old_row_and_unknown_rows_are_skipped() -> None:
+    """An update that moves an item's date leaves one row, at the new date; a row whose
+    item the batch cannot resolve is skipped, not a KeyError."""
+    cache = vectors(A_TEXT, B_TEXT)
+    a, b = Side(A_TEXT, A_TITLE, "a"), Side(B_TEXT, B_TITLE, "b")
+    fa, fb = fingerprint(A_TEXT), fingerprint(B_TEXT)
+    t0 = datetime(2026, 11, 20, tzinfo=UTC)
+    index = StoryIndex(Settings(), timedelta(days=2), cache)
+    index.add(Candidate("a", "story-a", fa, t0, "s1"), a)
+    index.add(Candidate("a", "story-a", fa, t0 + timedelta(days=10), "s1"), a)
+    assert index.match(fb, t0, b, {"b": b}.__getitem__) is None  # the old row is gone
+    match = index.match(fb, t0 + timedelta(days=10), b, {"a": a, "b": b}.__getitem__)
+    assert match is not None and match.item_id == "a"
+    index.use(vectors(A_TEXT, B_TEXT))  # the next source's batch, whose texts lack "a"
+    assert index.match(fb, t0 + timedelta(days=10), b, {"b": b}.__getitem__) is None

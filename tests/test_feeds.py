@@ -632,8 +632,10 @@ def test_the_same_body_again_is_not_parsed_again(feed_server: FeedServer, tmp_pa
     first = collect_feed("s", url, HTTPCache(), limits)
     assert first.items and not first.not_modified and first.cache.body_hash
     again = collect_feed("s", url, first.cache, limits)
-    assert again.not_modified and again.items == () and again.errors == ()
-    assert len(feed_server.hits("/plain")) == 2  # fetched, only the parse is skipped
+    assert again.not_modified and again.same_body and again.items == () and again.errors == ()
+    other_outlet = collect_feed("s", url, first.cache, limits, outlet="Another name")
+    assert other_outlet.items and {i.outlet for i in other_outlet.items} == {"Another name"}
+    assert len(feed_server.hits("/plain")) == 3  # fetched, only the parse is skipped
     feed_server.routes["/plain"] = Route(body.replace(b"</channel>", b"<!-- x --></channel>"))
     changed = collect_feed("s", url, first.cache, limits)
     assert changed.items == first.items and not changed.not_modified

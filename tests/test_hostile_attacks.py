@@ -440,12 +440,8 @@ def test_deeply_nested_item_is_stored_as_text_with_the_rest(tmp_path: Path) -> N
             result, config.sources[0], config, storage, datetime(2026, 11, 16, tzinfo=UTC)
         )
         assert summary.new == 2 and storage.counts()[0] == 2
-        assert (
-            "deep text"
-            in storage.window_texts(
-                datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
-            ).get(_nested(1500).id, ("",))[0]
-        )
+        stored = storage.texts_of([_nested(1500).id])
+        assert "deep text" in stored.get(_nested(1500).id, ("",))[0]
     assert not summary.errors
 
 

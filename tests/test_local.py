@@ -108,7 +108,7 @@ def test_a_file_whose_recorded_stat_is_unchanged_is_not_read_again(tmp_path: Pat
     first = collect_local("s", tmp_path / "posts")
     assert len(first.items) == 3 and not first.unchanged
     now = time.time_ns()
-    known = {key: (mtime, size, now) for key, mtime, size in first.files}
+    known = {key: (mtime, size, now, first.reading) for key, mtime, size, _ in first.files}
     again = collect_local("s", tmp_path / "posts", known=known)
     assert not again.items and sorted(again.unchanged) == ["post-0.md", "post-1.md", "post-2.md"]
     # another size: read again, the others still skipped
@@ -116,8 +116,10 @@ def test_a_file_whose_recorded_stat_is_unchanged_is_not_read_again(tmp_path: Pat
     changed = collect_local("s", tmp_path / "posts", known=known)
     assert [r.key for r in changed.items] == ["post-1.md"] and len(changed.unchanged) == 2
     # same size and mtime, but recorded within 2 s of the mtime: "racily clean", read
-    racy = {key: (mtime, size, mtime + 1_000_000) for key, mtime, size in first.files}
+    racy = {k: (mtime, size, mtime + 1_000_000, first.reading) for k, mtime, size, _ in first.files}
     assert len(collect_local("s", tmp_path / "posts", known=racy).items) == 3
+    # the same files read with another format: read again
+    assert len(collect_local("s", tmp_path / "posts", fmt="hexo", known=known).items) == 3
     # a file that fails to parse is reported every run (its stat is never recorded)
     bad = tmp_path / "posts" / "bad.md"
     bad.write_text("---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8")
@@ -156,5 +158,11 @@ def test_runs_record_stats_and_skip_unchanged_files_with_the_same_result(tmp_pat
         assert third.new == 1
         after = storage.db.execute("SELECT id, content_hash FROM items ORDER BY id").fetchall()
         assert [tuple(r) for r in items] == [tuple(r) for r in after if r[0] in dict(items)]
+        # one bad file beside files skipped as unchanged: an error, not a failed attempt
+        (tmp_path / "posts" / "bad.md").write_text("---\ntitle: [x\n---\nbody\n", "utf-8")
+        for _ in range(2):
+            bad = run_once(config, storage, now).sources[0]
+            assert bad.errors and bad.unchanged == 5
+        assert storage.source_state("s").error_count == 0
     finally:
         storage.close()

@@ -35,5 +35,14 @@ class CollectResult:
     hints: tuple[tuple[str, str], ...] = ()
     # Local folders: (key, mtime_ns, size) of every file read, and the keys of files
     # skipped because their recorded stat says they did not change.
-    files: tuple[tuple[str, int, int], ...] = ()
+    files: tuple[tuple[str, int, int, int], ...] = ()  # + when the stat was taken (ns)
     unchanged: tuple[str, ...] = ()
+    reading: str = ""  # how the folder was read (local.reading), recorded with the stats
+    # not_modified because the body repeated the last parsed bytes (the server said 200)
+    same_body: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """The attempt as a whole failed: errors, and nothing read, unchanged or
+        not modified (one bad file in a folder that was read is not a failure)."""
+        return bool(self.errors) and not (self.items or self.unchanged or self.not_modified)

@@ -298,11 +298,13 @@ def _parsed(
     hints: tuple[tuple[str, str], ...],
 ) -> CollectResult:
     """Parse a body unless it is byte for byte the last one that parsed (the same bytes
-    give the same items, all stored already): then it counts as not modified."""
-    digest = hashlib.sha256(body).hexdigest()
+    give the same items, all stored already): then it counts as not modified.  As with
+    a 304, an item that failed to clean is retried only when the feed changes."""
+    # the URL (relative links) and outlet also shape the items: hashed with the bytes
+    digest = hashlib.sha256(f"{url}\n{outlet}\n".encode() + body).hexdigest()
     cache = replace(new, body_hash=digest)
     if old.body_hash == digest:
-        return CollectResult(source_id, not_modified=True, cache=cache, hints=hints)
+        return CollectResult(source_id, not_modified=True, cache=cache, hints=hints, same_body=True)
     items = parse_feed(body, source_id, url, content_type, outlet)
     return CollectResult(source_id, items=tuple(items), cache=cache, hints=hints)
 

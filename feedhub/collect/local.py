@@ -18,6 +18,7 @@ ids are the same on every machine that checks out the same mirror.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -181,7 +182,13 @@ def read_article(
 # its stat changing ("racily clean", as git calls it): it is read again.
 RACY_NS = 2_000_000_000
 
-FileStats = Mapping[str, tuple[int, int, int]]  # key → (mtime_ns, size, recorded_ns)
+# key → (mtime_ns, size, when that stat was taken (ns), how the folder was read)
+FileStats = Mapping[str, tuple[int, int, int, str]]
+
+
+def reading(root: Path, pattern: str, fmt: str) -> str:
+    """What else decides a file's item: another folder, glob or format reads anew."""
+    return f"{root.resolve()}|{pattern}|{fmt}"
 
 
 def collect_local(
@@ -205,18 +212,26 @@ def collect_local(
         )
     items: list[RawItem] = []
     errors: list[SourceError] = []
-    files: list[tuple[str, int, int]] = []
+    files: list[tuple[str, int, int, int]] = []
     unchanged: list[str] = []
+    how = reading(root, pattern, fmt)
     for path in sorted(root.glob(pattern)):
         if not path.is_file() or any(part.startswith(".") for part in path.relative_to(root).parts):
             continue
         key = path.relative_to(root).as_posix()
+        taken = time.time_ns()  # before the stat: a later write must look newer
         try:
             st = path.stat()
         except OSError:
             st = None  # read_article reports it
         seen = known.get(key) if known and st else None
-        if st and seen and seen[:2] == (st.st_mtime_ns, st.st_size) and seen[2] - seen[0] > RACY_NS:
+        if (
+            st
+            and seen
+            and seen[:2] == (st.st_mtime_ns, st.st_size)
+            and seen[2] - seen[0] > RACY_NS
+            and seen[3] == how
+        ):
             unchanged.append(key)
             continue
         try:
@@ -225,11 +240,12 @@ def collect_local(
             errors.append(exc)
             continue
         if st:
-            files.append((key, st.st_mtime_ns, st.st_size))
+            files.append((key, st.st_mtime_ns, st.st_size, taken))
     return CollectResult(
         source_id,
         items=tuple(items),
         errors=tuple(errors),
         files=tuple(files),
         unchanged=tuple(unchanged),
+        reading=how,
     )

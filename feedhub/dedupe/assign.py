@@ -72,7 +72,6 @@ wording, headline nor enough rare terms (cosine 0.1–0.25).
 from __future__ import annotations
 
 from array import array
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -106,10 +105,6 @@ EXCERPT_DISTANCE = 32
 # …" vs "Fair Ford …", two stories from one town; seen in bench/run.py's corpus).
 # Every labelled duplicate that clears the containment floor is above 0.5.
 HEADLINE_DICE = 0.45
-
-
-def is_short(text: str) -> bool:
-    return stream_length(text) < MIN_CHARS
 
 
 @dataclass(frozen=True, slots=True)
@@ -496,15 +491,17 @@ class StoryIndex:
     # headline term → rows; int32 arrays: 4 bytes a posting instead of a list slot
     # plus an int object (about 36)
     _postings: dict[str, array[int]] = field(default_factory=dict)
-    # (source, headline terms) → articles in the index: a headline a source repeats
-    # inside the window is a column name (今日要闻, Morning briefing), not a story's
-    _headings: Counter[tuple[str, frozenset[str]]] = field(default_factory=Counter)
+    # (source, headline terms) → rows: a headline a source repeats inside the window
+    # is a column name (今日要闻, Morning briefing), not a story's
+    _headings: dict[tuple[str, frozenset[str]], list[int]] = field(default_factory=dict)
     # per row, for vectorised candidate filtering: fingerprint, date in µs since the
     # epoch (exact, like the datetime comparison), feature slot (-1: not yet needed)
     _fps: Buffer = field(default_factory=lambda: Buffer(np.uint64))
     _us: Buffer = field(default_factory=lambda: Buffer(np.int64))
     _slots: Buffer = field(default_factory=lambda: Buffer(np.int64))
-    _known: set[str] = field(default_factory=set)  # item ids with a row
+    # an item's current row; an update (new text, maybe a new date) retires the old one
+    _row_of: dict[str, int] = field(default_factory=dict)
+    _alive: Buffer = field(default_factory=lambda: Buffer(np.bool_))
 
     def use(self, cache: FeatureCache) -> None:
         """Decide with another batch's IDF collection from now on, keeping the rows:
@@ -517,7 +514,7 @@ class StoryIndex:
     def extend(self, prior: list[tuple[Candidate, Side]]) -> None:
         """Add the candidates that have no row yet."""
         for candidate, side in prior:
-            if candidate.item_id not in self._known:
+            if candidate.item_id not in self._row_of:
                 self.add(candidate, side)
 
     def add(self, candidate: Candidate, side: Side | None = None) -> None:
@@ -535,12 +532,19 @@ class StoryIndex:
             for term in features.headline:
                 self._postings.setdefault(term, array("i")).append(row)
             if features.headline:
-                self._headings[candidate.source_id, features.headline] += 1
+                self._headings.setdefault((candidate.source_id, features.headline), []).append(row)
+        old = self._row_of.get(candidate.item_id)
+        if old is not None:
+            self._alive.data[old] = False
+            self._index.remove(old)
+            if self._excerpts is not None:
+                self._excerpts.remove(old)
+        self._row_of[candidate.item_id] = row
         self.entries.append(candidate)
-        self._known.add(candidate.item_id)
         self._fps.push(candidate.fp)
         self._us.push(_micros(candidate.sort_date))
         self._slots.push(-1)
+        self._alive.push(True)
 
     def _by_headline(self, side: Side) -> IntArray:
         rows: set[int] = set()
@@ -581,21 +585,32 @@ class StoryIndex:
         rows, first = np.unique(rows, return_index=True)  # excerpts are in both tables
         dist = dist[first]
         extra = np.setdiff1d(self._by_headline(side), rows, assume_unique=True)
+        extra = extra[self._alive.view[extra]]
         if len(extra):
             rows = np.concatenate([rows, extra])
             dist = np.concatenate(
                 [dist, np.bitwise_count(self._fps.view[extra] ^ np.uint64(fp)).astype(np.int64)]
             )
-        near = np.abs(self._us.view[rows] - _micros(when)) <= self.window // _MICRO
+        when_us, window_us = _micros(when), self.window // _MICRO
+        near = np.abs(self._us.view[rows] - when_us) <= window_us
         rows, dist = rows[near], dist[near]
         slots = self._slots.view[rows]
+        resolved = np.ones(len(rows), np.bool_)
         for i in np.flatnonzero(slots < 0).tolist():
-            # side_of is stable for the index's life: a row's slot is looked up once
-            slots[i] = self._slots.data[rows[i]] = self.cache.slot(
-                side_of(self.entries[rows[i]].item_id)
-            )
+            try:
+                other = side_of(self.entries[rows[i]].item_id)
+            except KeyError:  # not among this batch's texts: cannot be compared now
+                resolved[i] = False
+                continue
+            # side_of is stable for the batch: a row's slot is looked up once per batch
+            slots[i] = self._slots.data[rows[i]] = self.cache.slot(other)
+        rows, dist, slots = rows[resolved], dist[resolved], slots[resolved]
         headline = self.cache.of(side).headline
-        column = bool(source and headline and self._headings[source, headline])
+        column = False
+        if source and headline:
+            same = np.array(self._headings.get((source, headline), ()), np.int64)
+            same = same[self._alive.view[same]]
+            column = bool((np.abs(self._us.view[same] - when_us) <= window_us).any())
 
         def side_at(i: int) -> Side:
             return side_of(self.entries[rows[i]].item_id)
