@@ -210,7 +210,10 @@ def test_screen_never_refuses_a_pair_decide_merges() -> None:
         others = [o for o in sides if o is not q]
         for scale in (1, 0):
             cands = [(distance(fps[q.item_id], fps[o.item_id]) * scale, o) for o in others]
-            for (d, o), possible in zip(cands, cache.screen(q, cands, settings), strict=True):
+            slots = np.array([cache.slot(o) for _, o in cands])
+            dists = np.array([d for d, _ in cands])
+            screened = cache.screen(q, slots, dists, settings, others.__getitem__).tolist()
+            for (d, o), possible in zip(cands, screened, strict=True):
                 verdict = decide(q, o, d, settings, cache)
                 assert possible or not verdict.duplicate, (q.item_id, o.item_id, verdict)
                 kept += possible

@@ -75,7 +75,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -164,7 +164,25 @@ class Features:
     hashes: IntArray = field(compare=False)
 
 
-FeatureEntry = tuple[str, str, Features]  # (text, title, features) of one item id
+FeatureEntry = tuple[tuple[str, str], Features]  # ((text, title), features) of one item id
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _per_item(
+    store: dict[str, tuple[_K, _V]], item_id: str, check: _K, make: Callable[[], _V]
+) -> _V:
+    """``store[item_id]`` while it was made from ``check`` (the text or title it derives
+    from: the same id can come with another text, a stored copy then its update);
+    otherwise made again.  Sides without an id are never stored."""
+    hit = store.get(item_id) if item_id else None
+    if hit is not None and hit[0] == check:
+        return hit[1]
+    value = make()
+    if item_id:
+        store[item_id] = (check, value)
+    return value
 
 
 class FeatureCache:
@@ -182,7 +200,7 @@ class FeatureCache:
         # (one index per source) can share them: ``shared`` lives as long as the run.
         self._cache: dict[str, FeatureEntry] = {} if shared is None else shared
         self._packed: dict[str, tuple[str, Packed | None]] = {}
-        self._headlines: dict[str, tuple[str, dict[str, float], float]] = {}
+        self._headlines: dict[str, tuple[str, tuple[dict[str, float], float]]] = {}
         self._memo: dict[tuple[str, str], float | None] = {}
         self._rows = Rows()
         self._slots: dict[str, tuple[str, int]] = {}
@@ -192,78 +210,47 @@ class FeatureCache:
         return self.idf is not None and self.idf.usable
 
     def of(self, side: Side) -> Features:
-        cached = self._cache.get(side.item_id) if side.item_id else None
-        # The same id can come with another text: a stored copy, then its update.
-        if cached is not None and cached[0] == side.text and cached[1] == side.title:
-            return cached[2]
-        length = stream_length(side.text)
-        features = Features(
-            empty=not length,
-            short=length < MIN_CHARS,
-            excerpt=length < EXCERPT_CHARS,
-            headline=headline_terms(side.title),
-            part=series_part(side.title),
-            hashes=token_shingles(side.text, SHINGLE_N),
-        )
-        if side.item_id:
-            self._cache[side.item_id] = (side.text, side.title, features)
-        return features
+        def make() -> Features:
+            length = stream_length(side.text)
+            return Features(
+                empty=not length,
+                short=length < MIN_CHARS,
+                excerpt=length < EXCERPT_CHARS,
+                headline=headline_terms(side.title),
+                part=series_part(side.title),
+                hashes=token_shingles(side.text, SHINGLE_N),
+            )
+
+        return _per_item(self._cache, side.item_id, (side.text, side.title), make)
 
     def packed(self, side: Side) -> Packed | None:
         """The article's IDF vector as (sorted term ids, weights), built only when a
         pair needs the cosine (most candidates are settled by overlap or distance)."""
-        if self.idf is None or not self.usable:
+        idf = self.idf
+        if idf is None or not self.usable:
             return None
-        cached = self._packed.get(side.item_id) if side.item_id else None
-        if cached is not None and cached[0] == side.text:  # an update may rewrite it
-            return cached[1]
-        out = self.idf.packed(side.text)
-        if side.item_id:
-            self._packed[side.item_id] = (side.text, out)
-        return out
+        return _per_item(self._packed, side.item_id, side.text, lambda: idf.packed(side.text))
 
-    def _slot(self, side: Side) -> int:
+    def slot(self, side: Side) -> int:
         """The side's row in the columns below, filled on first use: a candidate's
         hashes and IDF vector are read from contiguous buffers, so screening its
         hundred candidates costs one dictionary lookup each, not a Python pass over
         every candidate's arrays."""
-        entry = self._slots.get(side.item_id) if side.item_id else None
-        if entry is not None and entry[0] == side.text:  # an update may rewrite it
-            return entry[1]
-        f, packed = self.of(side), self.packed(side)
-        slot = self._rows.add(
-            f.hashes,
-            packed,
-            (f.excerpt and _EXCERPT) | (f.short and _SHORT) | (f.empty and _EMPTY),
-        )
-        if side.item_id:
-            self._slots[side.item_id] = (side.text, slot)
-        return slot
+
+        def make() -> int:
+            f = self.of(side)
+            flags = (f.excerpt and _EXCERPT) | (f.short and _SHORT) | (f.empty and _EMPTY)
+            return self._rows.add(f.hashes, self.packed(side), flags)
+
+        return _per_item(self._slots, side.item_id, side.text, make)
 
     def cosines(self, query: Side, others: list[Side]) -> FloatArray:
         """The query's cosines with all ``others`` in one vectorised pass (-1 where
-        either side has no IDF vector).  Not memoised: see :meth:`screen`."""
-        slots = np.fromiter(map(self._slot, others), np.int64, len(others))
-        return self._rows.dots(self._slot(query), slots)
-
-    def slot(self, side: Side) -> int:
-        """The side's slot (see :meth:`_slot`), for callers that keep it per row."""
-        return self._slot(side)
+        either side has no IDF vector), as :meth:`screen` computes them."""
+        slots = np.fromiter(map(self.slot, others), np.int64, len(others))
+        return self._rows.dots(self.slot(query), slots)
 
     def screen(
-        self,
-        query: Side,
-        cands: list[tuple[int, Side]],
-        settings: Settings,
-        column: bool = False,
-    ) -> list[bool]:
-        """:meth:`screen_slots` for a list of (simhash distance, side)."""
-        slots = np.fromiter((self._slot(side) for _, side in cands), np.int64, len(cands))
-        dist = np.fromiter((d for d, _ in cands), np.int64, len(cands))
-        keep = self.screen_slots(query, slots, dist, settings, lambda i: cands[i][1], column)
-        return keep.tolist()  # type: ignore[no-any-return]
-
-    def screen_slots(
         self,
         query: Side,
         slots: IntArray,
@@ -282,7 +269,7 @@ class FeatureCache:
         fq = self.of(query)
         if fq.empty or not len(slots):
             return np.zeros(len(slots), np.bool_)
-        q = self._slot(query)
+        q = self.slot(query)
         flags = self._rows.flags[slots]
         excerpt = ((flags & _EXCERPT) != 0) | fq.excerpt
         short = ((flags & _SHORT) != 0) | fq.short
@@ -312,19 +299,18 @@ class FeatureCache:
         for key in ((a.item_id, b.item_id), (b.item_id, a.item_id)):
             if key in self._memo:
                 return self._memo[key]
-        c = float(self._rows.dots(self._slot(a), np.array([self._slot(b)]))[0])
+        c = float(self._rows.dots(self.slot(a), np.array([self.slot(b)]))[0])
         return None if c < 0 else c
 
     def _headline_weights(self, side: Side) -> tuple[dict[str, float], float]:
-        cached = self._headlines.get(side.item_id) if side.item_id else None
-        if cached is not None and cached[0] == side.title:  # an update may retitle
-            return cached[1], cached[2]
-        assert self.idf is not None
-        weights = {g: self.idf.weight(g) or 0.0 for g in self.of(side).headline}
-        total = sum(weights.values())
-        if side.item_id:
-            self._headlines[side.item_id] = (side.title, weights, total)
-        return weights, total
+        idf = self.idf
+        assert idf is not None
+
+        def make() -> tuple[dict[str, float], float]:
+            weights = {g: idf.weight(g) or 0.0 for g in self.of(side).headline}
+            return weights, sum(weights.values())
+
+        return _per_item(self._headlines, side.item_id, side.title, make)
 
     def headline(self, a: Side, b: Side) -> tuple[float, float]:
         """IDF-weighted headline (containment, Dice): shared weight over the lighter
@@ -615,7 +601,7 @@ class StoryIndex:
         def side_at(i: int) -> Side:
             return side_of(self.entries[rows[i]].item_id)
 
-        maybe = self.cache.screen_slots(side, slots, dist, self.settings, side_at, column)
+        maybe = self.cache.screen(side, slots, dist, self.settings, side_at, column)
         # The closest first (then date, then id): only the few screened pairs are sorted.
         kept = sorted(
             (int(dist[i]), c.sort_date, c.item_id, c.story_id)
