@@ -76,3 +76,19 @@ def test_entry_content_is_sanitized(feeds: list[Path]) -> None:
             html = (content.text or "").lower()
             for bad in ("<script", "javascript:", "onerror", "onclick", "<iframe", "style="):
                 assert bad not in html, (path, bad)
+
+
+def test_each_written_version_gets_a_later_last_modified_second(tmp_path: Path) -> None:
+    """Last-Modified has whole seconds: two versions written inside one second must not
+    share it, or a client asking If-Modified-Since is told the second is unmodified
+    (newsboat kept stale entries this way)."""
+    from feedhub.publish.atom import write_atomic
+
+    path = tmp_path / "t.atom"
+    seconds = []
+    for i in range(4):  # far faster than one per second
+        assert write_atomic(path, f"<feed>{i}</feed>".encode())
+        seconds.append(int(path.stat().st_mtime))
+    assert seconds == sorted(set(seconds)), seconds
+    assert not write_atomic(path, b"<feed>3</feed>")  # unchanged: not rewritten
+    assert int(path.stat().st_mtime) == seconds[-1]

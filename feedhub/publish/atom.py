@@ -172,9 +172,11 @@ def write_atomic(path: Path, data: bytes) -> bool:
 
     Readers (and the HTTP server) see either the old or the new file, never a torn one.
     """
+    previous: int | None = None  # the old version's Last-Modified second
     try:
         if path.read_bytes() == data:
             return False
+        previous = int(path.stat().st_mtime)
     except OSError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -185,6 +187,11 @@ def write_atomic(path: Path, data: bytes) -> bool:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
+        if previous is not None and int(os.stat(tmp).st_mtime) <= previous:
+            # Last-Modified has whole seconds: a second version inside the same second
+            # would look unmodified to a client asking If-Modified-Since (newsboat kept
+            # the old entries), so each version gets a later second than the last.
+            os.utime(tmp, (previous + 1, previous + 1))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
