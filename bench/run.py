@@ -716,6 +716,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile one extra feedhub run")
     parser.add_argument("--seed", type=int, default=corpus_mod.SEED)
     parser.add_argument(
+        "--lengths",
+        choices=corpus_mod.LENGTHS,
+        default="real",
+        help="article lengths: as the real mirror pages (default), or the short corpus of "
+        "earlier sessions' figures",
+    )
+    parser.add_argument(
         "--tracemalloc",
         action="store_true",
         help="also measure the tracemalloc peak (one extra, slow, untimed run per stack)",
@@ -736,7 +743,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         root = args.keep or tmp / "corpus"
         t0 = time.perf_counter()
-        c = corpus_mod.generate(root, args.articles, args.seed)
+        c = corpus_mod.generate(root, args.articles, args.seed, args.lengths)
         gen_s = time.perf_counter() - t0
         langs = Counter(c.langs.values())
         planted = c.planted()
@@ -744,7 +751,8 @@ def main(argv: list[str] | None = None) -> int:
             f"feedhub bench: {c.n} articles ({langs['zh']} zh / {langs['en']} en; "
             f"{len(planted)} planted groups holding "
             f"{sum(len(m) for m in planted.values())} articles; "
-            f"{len(c.sources)} sources), seed {args.seed}, corpus written in {gen_s:.1f}s\n"
+            f"{len(c.sources)} sources), seed {args.seed}, {args.lengths} lengths, "
+            f"corpus written in {gen_s:.1f}s\n"
             f"python {platform.python_version()}, {platform.machine()}, {cpu}; "
             f"feedparser {feedparser.__version__}, numpy {np.__version__}"
         )

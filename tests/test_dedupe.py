@@ -13,7 +13,7 @@ from simhash import Simhash
 
 from feedhub.collect.feeds import parse_feed
 from feedhub.collect.local import read_article
-from feedhub.dedupe.assign import FeatureCache, Settings, Side, StoryIndex, decide
+from feedhub.dedupe.assign import MAX_TERM_SHARE, FeatureCache, Settings, Side, StoryIndex, decide
 from feedhub.dedupe.fingerprint import (
     distance,
     fingerprint,
@@ -191,6 +191,27 @@ def test_rewrite_sharing_rare_terms_is_a_duplicate_by_cosine() -> None:
     verdict = decide(Side(a * 2, "", "a"), Side(b * 2, "", "b"), 10, SETTINGS, vectors)
     assert verdict.overlap < MIN_OVERLAP
     assert verdict.duplicate and verdict.rule.startswith("rare-term cosine"), verdict
+
+
+def test_a_cosine_carried_by_one_shared_name_does_not_merge() -> None:
+    """Two unrelated summaries from one town: every other word is common vocabulary, so
+    the town's name alone carries a high cosine.  One shared name is not one story."""
+    vocab = (
+        "the council police market bridge report opened closed said would new old week "
+        "officials residents plans road school budget water power"
+    ).split()
+    rest = [f"{w}{x}{y}" for w in ("alder", "birch") for x in "klmnpr" for y in "stv"]
+    corpus = [" ".join([*vocab, rest[i]]) for i in range(30)]
+    a = "The council opened the new market in Ashgate. Ashgate residents said the Ashgate plans would help Ashgate."
+    b = "Police closed the old bridge near Ashgate. Ashgate officials said the Ashgate road would reopen in Ashgate next week."
+    vectors = FeatureCache(Idf([*corpus, a, b]))
+    sa, sb = Side(a, "Market opens", "a"), Side(b, "Bridge closes", "b")
+    cos = vectors.cosine(sa, sb)
+    assert cos is not None and cos >= SETTINGS.min_cosine  # the cosine rule alone would merge
+    assert vectors.top_share(sa, sb) > MAX_TERM_SHARE
+    verdict = decide(sa, sb, 10, SETTINGS, vectors)
+    assert not verdict.duplicate
+    assert "one shared term carries" in verdict.rule, verdict
 
 
 def test_index_respects_window_and_prefers_the_closest() -> None:
