@@ -36,7 +36,7 @@ from .clean import (
     sanitize_text,
 )
 from .collect import CollectResult
-from .collect.feeds import collect_feed
+from .collect.feeds import collect_feed, is_remote
 from .collect.http import USER_AGENT, Limits, make_client
 from .collect.local import collect_local, host_of, read_article
 from .config import Config, DedupeConfig, SourceConfig
@@ -454,7 +454,10 @@ def run_once(
     todo = sources if sources is not None else list(config.sources)
     # One client for the whole run: building one loads the CA bundle (about 20 ms),
     # which would otherwise dominate polling feeds that answer 304.
-    own_client = client is None and any(s.kind == "feed" for s in todo)
+    # Feeds read from local files never use it: a run of only those builds none.
+    own_client = client is None and any(
+        s.kind == "feed" and s.url is not None and is_remote(s.url) for s in todo
+    )
     shared = SharedDedupe()
     if own_client:
         client = make_client(limits_of(config))

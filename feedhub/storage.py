@@ -247,6 +247,14 @@ _UPSERT_ITEM = """INSERT INTO items (id, source_id, key, story_id, format, title
        learn_group = excluded.learn_group"""
 
 
+# What story_members reads of an item, by position (see there).
+_MEMBER_COLUMNS = (
+    "id, source_id, key, format, title, html, text, fp, link, author, outlet, wire, "
+    "published, updated, categories, image, content_hash, blocks, learn_group, "
+    "first_seen, story_id"
+)
+
+
 class Storage:
     """The SQLite DAO.  Any method can raise :class:`~feedhub.errors.StorageError`."""
 
@@ -613,19 +621,61 @@ class Storage:
         self, source_ids: tuple[str, ...]
     ) -> dict[str, list[tuple[Article, datetime]]]:
         """Every story with a member from ``source_ids`` → all its members with first_seen,
-        oldest first (sort date, then id: deterministic on every run)."""
+        oldest first (sort date, then id: deterministic on every run).
+
+        The articles are :meth:`_article`'s, read without the columns they do not use
+        (``raw`` is a second copy of the content), as plain tuples, and with each
+        distinct date text and empty list parsed once."""
         marks = ",".join("?" * len(source_ids))
-        rows = self._q(
-            f"""SELECT * FROM items WHERE story_id IN
-                  (SELECT story_id FROM items WHERE source_id IN ({marks}))
-                ORDER BY sort_date, id""",
-            source_ids,
-        )
+        try:
+            rows = self.db.execute(
+                f"""SELECT {_MEMBER_COLUMNS} FROM items WHERE story_id IN
+                      (SELECT story_id FROM items WHERE source_id IN ({marks}))
+                    ORDER BY sort_date, id""",
+                source_ids,
+            )
+            rows.row_factory = None  # tuples, not sqlite3.Row
+            fetched = rows.fetchall()
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self.path}: {exc}") from None
+        dates: dict[str | None, datetime | None] = {}
+
+        def date(text: str | None) -> datetime | None:
+            try:
+                return dates[text]
+            except KeyError:
+                value = dates[text] = parse_date(text)
+                return value
+
+        def strings(text: str) -> tuple[str, ...]:
+            return () if text == "[]" else tuple(json.loads(text))
+
         out: dict[str, list[tuple[Article, datetime]]] = {}
-        for r in rows:
-            first_seen = parse_date(r["first_seen"])
+        for r in fetched:
+            first_seen = date(r[19])
             assert first_seen is not None
-            out.setdefault(r["story_id"], []).append((self._article(r), first_seen))
+            article = Article(
+                id=r[0],
+                source_id=r[1],
+                key=r[2],
+                format=r[3],
+                title=r[4],
+                html=r[5],
+                text=r[6],
+                fingerprint=from_signed(r[7]),
+                link=r[8],
+                author=r[9],
+                outlet=r[10],
+                wire=r[11],
+                published=date(r[12]),
+                updated=date(r[13]),
+                categories=strings(r[14]),
+                image=r[15],
+                content_hash=r[16],
+                blocks=strings(r[17]),
+                learn_group=r[18],
+            )
+            out.setdefault(r[20], []).append((article, first_seen))
         return out
 
     def counts(self) -> tuple[int, int]:

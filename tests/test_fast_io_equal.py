@@ -33,7 +33,7 @@ import pytest
 
 from feedhub import pipeline
 from feedhub.config import Config, load_config, parse_config
-from feedhub.dates import format_iso
+from feedhub.dates import format_iso, parse_date
 from feedhub.dedupe.fingerprint import FP_VERSION, to_signed
 from feedhub.publish import atom
 from feedhub.storage import ItemRow, Storage, raw_to_json
@@ -98,6 +98,25 @@ def reference_put_item(storage: Storage, row: ItemRow) -> None:
     )
 
 
+def reference_story_members(
+    storage: Storage, source_ids: tuple[str, ...]
+) -> dict[str, list[tuple[Article, datetime]]]:
+    """story_members as it was: every column, sqlite3.Row, ``Storage._article``."""
+    marks = ",".join("?" * len(source_ids))
+    rows = storage._q(
+        f"""SELECT * FROM items WHERE story_id IN
+              (SELECT story_id FROM items WHERE source_id IN ({marks}))
+            ORDER BY sort_date, id""",
+        source_ids,
+    )
+    out: dict[str, list[tuple[Article, datetime]]] = {}
+    for r in rows:
+        first_seen = parse_date(r["first_seen"])
+        assert first_seen is not None
+        out.setdefault(r["story_id"], []).append((storage._article(r), first_seen))
+    return out
+
+
 @contextmanager
 def reference_paths(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     def put_items(self: Storage, rows: Sequence[ItemRow]) -> None:
@@ -116,6 +135,7 @@ def reference_paths(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         m.setattr(atom, "render_atom", atom.render_atom_feedgen)
         m.setattr(Storage, "put_items", put_items)
         m.setattr(Storage, "stories_of", stories_of)
+        m.setattr(Storage, "story_members", reference_story_members)
         yield
 
 
@@ -165,6 +185,10 @@ def run_twice(
                 assert sum(s.updated for s in again.sources) > 0  # the update branch ran
                 assert sum(s.new for s in again.sources) > 0
         states.append(dump(config.storage_path, config.output_path, work))
+        with Storage(config.storage_path) as storage:  # every field, not only those shown
+            for topic in config.topics:
+                members = storage.story_members(topic.sources)
+                assert members == reference_story_members(storage, topic.sources)
     return states[0], states[1]
 
 
