@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feedhub import pipeline
 from feedhub.config import Config, load_config, parse_config
@@ -392,3 +394,66 @@ def test_render_equals_feedgen_on_hand_made_stories(hub: str | None, tmp_path: P
     for bad in ([naive], [untitled]):
         ref, fast = render_both(config, topic, bad)
         assert ref == fast == ("ValueError", ValueError)
+
+
+_TEXT = st.lists(
+    st.sampled_from(
+        ["a", "Z", " ", "中", "&", "<", ">", '"', "'", "\t", "\n", "\r", "\x07", "\x00",
+         "\x85", "\x7f", "\ufffe", "\U0001f600", "é", "/", ":", "]]>", "&amp;", "http://h"]
+    ),
+    max_size=12,
+).map("".join)  # fmt: skip
+_MAYBE = st.one_of(st.none(), _TEXT)
+_DATES = st.one_of(
+    st.none(),
+    st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=8))]),
+    ),
+)
+
+
+@st.composite
+def _stories(draw: st.DrawFn) -> list[StoryView]:
+    def article(i: int) -> Article:
+        return Article(
+            id=f"i{i}",
+            source_id=draw(st.sampled_from(["src", "s\x07", "中"])),
+            key="k",
+            format="rss",
+            title=draw(_TEXT),
+            html=draw(_TEXT),
+            text="t",
+            fingerprint=0,
+            link=draw(st.one_of(_MAYBE, st.sampled_from(["https://a.b/c", "https://a.b/c"]))),
+            author=draw(_MAYBE),
+            outlet=draw(_MAYBE),
+            wire=draw(_MAYBE),
+            published=draw(_DATES),
+            updated=draw(_DATES),
+            categories=tuple(draw(st.lists(_TEXT, max_size=3))),
+        )
+
+    out = []
+    for n in range(draw(st.integers(0, 3))):
+        rep = article(10 * n)
+        others = tuple(article(10 * n + k) for k in range(1, draw(st.integers(1, 3))))
+        out.append(StoryView(draw(st.sampled_from(["s1", "s\x07"])), rep, others,
+                             draw(_DATES), draw(_DATES)))  # fmt: skip
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(_stories(), st.sampled_from(["T", "T\x07", "\x07"]))
+def test_render_equals_feedgen_on_random_stories(stories: list[StoryView], title: str) -> None:
+    data: dict[str, Any] = {
+        "storage": "/nonexistent/db.sqlite",
+        "output_dir": "/nonexistent/out",
+        "sources": [{"id": "src", "kind": "feed", "url": "https://e.org/f"}],
+        "topics": [{"id": "t", "title": "x", "sources": ["src"]}],
+    }
+    config = parse_config(data, "<test>", "/")
+    topic = config.topics[0].model_copy(update={"title": title})
+    ref, fast = render_both(config, topic, stories)
+    assert ref == fast
