@@ -24,6 +24,8 @@ from bs4.builder import HTMLTreeBuilder
 from bs4.builder._htmlparser import BeautifulSoupHTMLParser
 from bs4.dammit import EntitySubstitution
 
+from . import tokens
+
 # bs4's own tables, so the two trees cannot drift apart on a bs4 upgrade.
 VOID = frozenset(HTMLTreeBuilder.DEFAULT_EMPTY_ELEMENT_TAGS or ())
 _LIST_ATTRS = {k: frozenset(v) for k, v in HTMLTreeBuilder.DEFAULT_CDATA_LIST_ATTRIBUTES.items()}
@@ -180,10 +182,44 @@ def parse(html: str) -> Node:
     if UNSUPPORTED_MARKUP.search(html):
         raise Unsupported("markup")
     b = _Builder()
-    b.feed(html)
-    b.close()
+    found = tokens.scan(html)
+    if found is None:
+        b.feed(html)  # markup the strict tokenizer does not model: html.parser's own loop
+        b.close()
+    else:
+        _replay(b, html, found)
     b.end_data()
     return b.root
+
+
+def _replay(b: _Builder, html: str, found: list[re.Match[str]]) -> None:
+    """Give ``b`` the events ``html.parser`` would give it for ``html`` (whose
+    constructs ``tokens.scan`` found), without its per-construct machinery."""
+    pos = 0
+    for m in found:
+        start = m.start()
+        if start != pos:
+            b.handle_data(html[pos:start])
+        k = m.lastindex
+        if k == tokens.START:
+            tag = m.group(1).lower()
+            if m.group(3):
+                b.handle_startendtag(tag, tokens.attrs(m))
+            else:
+                b.handle_starttag(tag, tokens.attrs(m))
+        elif k == tokens.END:
+            b.handle_endtag(m.group(4).lower())
+        elif k == tokens.COMMENT:
+            b.handle_comment(m.group(5))
+        elif k == tokens.ENTITY:
+            b.handle_entityref(m.group(6))
+        elif k == tokens.CHARREF:
+            b.handle_charref(m.group(7))
+        else:
+            b.handle_data("&")
+        pos = m.end()
+    if pos < len(html):
+        b.handle_data(html[pos:])
 
 
 # ------------------------------------------------------------------ reading
