@@ -19,9 +19,10 @@ import markdown
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markdown.preprocessors import HtmlBlockPreprocessor
 
 from feedhub.clean import clean_many, dom, lines, pack_for, tokens
-from feedhub.clean.mdhtml import fast_markdown
+from feedhub.clean.mdhtml import extract, fast_markdown
 from feedhub.collect.feeds import parse_feed
 from feedhub.collect.local import read_article
 from feedhub.pipeline import pack_of
@@ -110,7 +111,7 @@ def _old_dom(html: str) -> str:
 
 
 _REFERENCE_MD = markdown.Markdown(output_format="html")
-_FAST_MD = fast_markdown(output_format="html")
+_FAST_MD = fast_markdown()
 
 
 def _check_html(html: str) -> bool:
@@ -268,6 +269,14 @@ _LINES = [
     "</section>",
     "<div><p>x</p></div> <p>",
     "\x02wzxhzdk:0\x03",
+    " ",
+    "  ",
+    "<p>a</p> ",
+    "<br/> ",
+    "[a b](http://a.example/x?y=1)",
+    "[a](b) [c](d)",
+    "[*a*](b)",
+    "text  ",
 ]
 
 
@@ -375,3 +384,13 @@ def test_cleaned_equal_without_fast_paths(tmp_path: Path, monkeypatch: pytest.Mo
             files = sorted(root.rglob("*.md")) + sorted(root.glob("*.txt"))
             batches += _batches(read_article(p, source_id=p.parent.name) for p in files)
     assert _cleaned_equal(batches, monkeypatch) > 100
+
+
+@_FUZZ
+@given(st.lists(st.sampled_from(_LINES), max_size=25).map("\n".join))
+def test_generated_extract_equals_html_block_preprocessor(text: str) -> None:
+    reference = HtmlBlockPreprocessor(_REFERENCE_MD.reset())
+    want = reference.run(text.split("\n")), list(_REFERENCE_MD.htmlStash.rawHtmlBlocks)
+    got = extract(_FAST_MD.reset(), text)
+    if got is not None:
+        assert (got, _FAST_MD.htmlStash.rawHtmlBlocks) == want

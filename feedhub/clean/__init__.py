@@ -45,9 +45,10 @@ __all__ = [
 ]
 
 
-# Python-Markdown, with its raw-HTML-block step on the strict tokenizer (``mdhtml``:
-# same output, the original step for anything the tokenizer does not model).
-_MARKDOWN = fast_markdown(output_format="html")
+# Python-Markdown with the shortcuts of ``mdhtml`` (the raw-HTML step on the strict
+# tokenizer, the serializing of placeholder-only pages; same output, the original
+# code for anything they do not model).
+_MARKDOWN = fast_markdown()
 
 
 def _render(raw_text: str, content_type: str) -> str:
