@@ -76,29 +76,24 @@ def _parser_events(html: str) -> list[Event]:
     return r.events
 
 
-def _scan_events(html: str, found: list[tokens.Match]) -> list[Event]:
+def _scan_events(found: list[tokens.Piece]) -> list[Event]:
     out: list[Event] = []
-    pos = 0
-    for m in found:
-        if m.start() != pos:
-            out.append(("data", html[pos : m.start()]))
-        k = m.lastindex
-        if k == tokens.START:
-            kind = "startend" if m.group(3) else "start"
-            out.append((kind, (m.group(1).lower(), tokens.attrs(m))))
-        elif k == tokens.END:
-            out.append(("end", m.group(4).lower()))
-        elif k == tokens.COMMENT:
-            out.append(("comment", m.group(5)))
-        elif k == tokens.ENTITY:
-            out.append(("entity", m.group(6)))
-        elif k == tokens.CHARREF:
-            out.append(("charref", m.group(7)))
-        else:
+    for text, stag, tag, attrs, slash, etag, end, comment, cdata, _ref, ent, num, amp in found:
+        if text:
+            out.append(("data", text))
+        if stag:
+            kind = "startend" if slash else "start"
+            out.append((kind, (tag.lower(), tokens.attrs(attrs))))
+        elif etag:
+            out.append(("end", end.lower()))
+        elif comment:
+            out.append(("comment", cdata))
+        elif ent:
+            out.append(("entity", ent))
+        elif num:
+            out.append(("charref", num))
+        elif amp:
             out.append(("data", "&"))
-        pos = m.end()
-    if pos < len(html):
-        out.append(("data", html[pos:]))
     return out
 
 
@@ -119,7 +114,7 @@ def _check_html(html: str) -> bool:
     found = tokens.scan(html)
     if found is None:
         return False
-    assert _scan_events(html, found) == _parser_events(html)
+    assert _scan_events(found) == _parser_events(html)
     if not dom.UNSUPPORTED_MARKUP.search(html):
         assert dom.serialize(dom.parse(html)) == _old_dom(html)
     return True

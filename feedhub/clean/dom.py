@@ -44,6 +44,7 @@ _ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"
 _XML_SPECIAL = re.compile("[<>&]")
 _XML_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 _NOT_WS = re.compile(r"\S+")
+_dereference = BeautifulSoupHTMLParser._dereference_numeric_character_reference
 
 
 class Unsupported(Exception):
@@ -149,8 +150,7 @@ class _Builder(HTMLParser):
         self.data.append(data)
 
     def handle_charref(self, name: str) -> None:
-        ref = BeautifulSoupHTMLParser._dereference_numeric_character_reference
-        dereferenced, _, extra = ref(name)
+        dereferenced, _, extra = _dereference(name)
         self.data.append(dereferenced)
         self.data.append(extra)
 
@@ -181,45 +181,100 @@ def parse(html: str) -> Node:
     """
     if UNSUPPORTED_MARKUP.search(html):
         raise Unsupported("markup")
-    b = _Builder()
     found = tokens.scan(html)
-    if found is None:
-        b.feed(html)  # markup the strict tokenizer does not model: html.parser's own loop
-        b.close()
-    else:
-        _replay(b, html, found)
+    if found is not None:
+        return _build(found)
+    b = _Builder()  # markup the strict tokenizer does not model: html.parser's own loop
+    b.feed(html)
+    b.close()
     b.end_data()
     return b.root
 
 
-def _replay(b: _Builder, html: str, found: list[re.Match[str]]) -> None:
-    """Give ``b`` the events ``html.parser`` would give it for ``html`` (whose
-    constructs ``tokens.scan`` found), without its per-construct machinery."""
-    pos = 0
-    for m in found:
-        start = m.start()
-        if start != pos:
-            b.handle_data(html[pos:start])
-        k = m.lastindex
-        if k == tokens.START:
-            tag = m.group(1).lower()
-            if m.group(3):
-                b.handle_startendtag(tag, tokens.attrs(m))
+def _build(found: list[tokens.Piece]) -> Node:
+    """The tree ``_Builder`` makes of a document ``tokens.scan`` split into ``found``,
+    with its handlers folded into one loop.
+
+    A start tag that closes at once (``<x/>``, or a void element) is pushed and popped
+    again by ``_Builder``: here it is only appended.  Everything else is the handler of
+    the same event, step for step.
+    """
+    root = Node("[document]", {}, None)
+    stack = [root]
+    parent = root
+    is_open: dict[str, int] = {}
+    closed_void: list[str] = []
+    data: list[str] = []
+    for text, stag, tag, attrs, slash, etag, end, comment, _, ref, ent, num, amp in found:
+        if text:
+            data.append(text)
+        if ref:
+            if ent:
+                character = _ENTITIES.get(ent)
+                data.append(character if character is not None else f"&{ent}")
             else:
-                b.handle_starttag(tag, tokens.attrs(m))
-        elif k == tokens.END:
-            b.handle_endtag(m.group(4).lower())
-        elif k == tokens.COMMENT:
-            b.handle_comment(m.group(5))
-        elif k == tokens.ENTITY:
-            b.handle_entityref(m.group(6))
-        elif k == tokens.CHARREF:
-            b.handle_charref(m.group(7))
-        else:
-            b.handle_data("&")
-        pos = m.end()
-    if pos < len(html):
-        b.handle_data(html[pos:])
+                dereferenced, _, extra = _dereference(num)
+                data.append(dereferenced)
+                data.append(extra)
+            continue
+        if amp:
+            data.append("&")
+            continue
+        if etag:
+            tag = end.lower()
+            if tag in closed_void:
+                closed_void.remove(tag)  # the "</br>" of a "<br>" already closed
+                continue
+        elif stag:
+            tag = tag.lower()
+            if tag in _UNMODELLED:
+                raise Unsupported(tag)
+        elif not comment:
+            continue  # the text after the last construct
+        # a tag or a comment: the text before it is one node (end_data)
+        if data:
+            s = "".join(data)
+            data = []
+            if not s.strip(_ASCII_SPACES):
+                s = "\n" if "\n" in s else " "
+            parent.children.append(Text(s))
+        if stag:
+            raw: dict[str, str] = {}
+            for key, value in tokens.attrs(attrs):
+                raw[key] = "" if value is None else value  # a repeated attribute: last wins
+            specific = _LIST_ATTRS.get(tag)
+            values: dict[str, AttrValue] = {
+                key: _NOT_WS.findall(value)
+                if key in _LIST_ANY or (specific and key in specific)
+                else value
+                for key, value in raw.items()
+            }
+            node = Node(tag, values, parent)
+            parent.children.append(node)
+            if slash:  # <x/>: opened and closed
+                continue
+            if tag in VOID:
+                closed_void.append(tag)
+                continue
+            stack.append(node)
+            parent = node
+            is_open[tag] = is_open.get(tag, 0) + 1
+        elif etag:
+            # bs4's _popToTag: close up to the most recent open tag of that name, if any
+            if is_open.get(tag):
+                while len(stack) > 1:
+                    popped = stack.pop()
+                    is_open[popped.name] -= 1
+                    if popped.name == tag:
+                        break
+                parent = stack[-1]
+        # a comment leaves nothing in the tree
+    if data:
+        s = "".join(data)
+        if not s.strip(_ASCII_SPACES):
+            s = "\n" if "\n" in s else " "
+        parent.children.append(Text(s))
+    return root
 
 
 # ------------------------------------------------------------------ reading

@@ -76,11 +76,9 @@ def extract(md: markdown.Markdown, source: str) -> list[str] | None:
             doc.append(data)
 
     pos = 0
-    for m in found:
-        start = m.start()
-        if start != pos:
+    for data, stag, tag, _, slash, etag, end_name, comment, cdata, ref, _, _, amp in found:
+        if data:
             # handle_data
-            data = source[pos:start]
             if intail and "\n" in data:
                 intail = False
             if inraw:
@@ -89,12 +87,15 @@ def extract(md: markdown.Markdown, source: str) -> list[str] | None:
                 if inner_blank_line_re.search(data):
                     inline_stack = []
                 doc.append(data)
-        pos = end = m.end()
-        text = m.group()
-        k = m.lastindex
-        if k == tokens.START:
-            tag = m.group(1).lower()
-            if m.group(3) or tag == "hr":  # handle_startendtag ("hr" is an "empty tag")
+            pos += len(data)
+        text = stag or etag or comment or ref or amp
+        if not text:
+            break  # the text after the last construct
+        start = pos
+        pos = end = start + len(text)
+        if stag:
+            tag = tag.lower()
+            if slash or tag == "hr":  # handle_startendtag ("hr" is an "empty tag")
                 empty_tag(text, start, end, tag in block_level)
                 continue
             # handle_starttag
@@ -108,9 +109,9 @@ def extract(md: markdown.Markdown, source: str) -> list[str] | None:
                 doc.append(text)
                 if tag not in block_level and tag not in void_tags:
                     inline_stack.append(tag)
-        elif k == tokens.END:
+        elif etag:
             # handle_endtag
-            tag = m.group(4).lower()
+            tag = end_name.lower()
             if inraw:
                 cache.append(text)
                 if tag in stack:
@@ -132,14 +133,13 @@ def extract(md: markdown.Markdown, source: str) -> list[str] | None:
                     while inline_stack:
                         if inline_stack.pop() == tag:
                             break
-        elif k == tokens.COMMENT:
+        elif comment:
             # handle_comment
-            data = m.group(5)
-            is_block = bool(inner_blank_line_re.search(data)) or not _inline_close_follows(
+            is_block = bool(inner_blank_line_re.search(cdata)) or not _inline_close_follows(
                 inline_stack, source, end
             )
             empty_tag(text, start, end, is_block)
-        elif k == tokens.AMP:
+        elif amp:
             # handle_data("&")
             if inraw:
                 cache.append(text)
@@ -148,12 +148,6 @@ def extract(md: markdown.Markdown, source: str) -> list[str] | None:
         else:
             # handle_entityref / handle_charref
             empty_tag(text, start, end, False)
-    if pos < len(source):
-        data = source[pos:]
-        if inraw:
-            cache.append(data)
-        else:
-            doc.append(data)
     # close()
     if cache:
         doc.append(store("".join(cache)))

@@ -32,60 +32,53 @@ _WS = r"[ \t\n\r\f]"
 #   comment    <!--text-->  (no "--", "<" or ">" inside, so every reading ends it alike)
 #   reference  &name;  &#123;  &#x7b;
 #   lone "&"   followed by a character that cannot start a reference
-TOKEN = re.compile(
-    rf"""
-    <(?P<tag>[a-zA-Z][a-zA-Z0-9]*)
+# Each ends at the first ">" or ";" after its start (no value or comment holds one),
+# so where a construct starts decides where it ends: a document splits into text and
+# constructs in one way only.
+_CONSTRUCT = rf"""
+    (?P<stag><(?P<tag>[a-zA-Z][a-zA-Z0-9]*)
      (?P<attrs>(?:{_WS}+[a-zA-Z_:][-a-zA-Z0-9_:.]*
         (?:{_WS}*={_WS}*(?:"[^"<>`]*"|'[^'<>`]*'|[^\s"'=<>`/]+(?={_WS}|>)))?
      )*)
-     {_WS}*(?P<slash>/?)>
-    |</(?P<end>[a-zA-Z][a-zA-Z0-9]*)>
-    |<!--(?P<comment>(?:[^-<>]|-(?!-))*)-->
-    |&(?:(?P<ent>[a-zA-Z][a-zA-Z0-9]*)|\#(?P<num>[0-9]+|[xX][0-9a-fA-F]+));
+     {_WS}*(?P<slash>/?)>)
+    |(?P<etag></(?P<end>[a-zA-Z][a-zA-Z0-9]*)>)
+    |(?P<comment><!--(?P<cdata>(?:[^-<>]|-(?!-))*)-->)
+    |(?P<ref>&(?:(?P<ent>[a-zA-Z][a-zA-Z0-9]*)|\#(?P<num>[0-9]+|[xX][0-9a-fA-F]+));)
     |(?P<amp>&)(?=[^\#a-zA-Z])
-    """,
-    re.X,
+"""
+# The whole document: text without "<" or "&", and constructs (checked in one call).
+_DOCUMENT = re.compile(
+    r"(?:[^<&]*+(?:" + re.sub(r"\(\?P<\w+>", "(?:", _CONSTRUCT) + r"))*+[^<&]*+", re.X
 )
+# One (text before it, construct) per construct; a last one for the text after them.
+PIECES = re.compile(r"(?P<text>[^<&]*)(?:" + _CONSTRUCT + r"|\Z)", re.X)
+# Where html.parser stops tokenizing (the raw text of <script> and <style>): a "<script"
+# in a document _DOCUMENT accepts can only be a start tag.
+_CDATA_CONTENT = re.compile(r"<(?:script|style)(?![a-zA-Z0-9])", re.I)
 ATTR = re.compile(
     rf"""{_WS}+(?P<name>[^\s=]+)(?:{_WS}*={_WS}*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s>]+)))?""",
     re.X,
 )
-# The constructs html.parser puts elements' raw text in (it stops tokenizing inside).
-CDATA_CONTENT = frozenset(("script", "style"))
 
-Match = re.Match[str]
-
-# ``m.lastindex`` of a TOKEN match says which alternative it is (the last group
-# that took part: a start tag always ends with its "slash" group, even if empty).
-START, END, COMMENT, ENTITY, CHARREF, AMP = 3, 4, 5, 6, 7, 8
+# (text, stag, tag, attrs, slash, etag, end, comment, cdata, ref, ent, num, amp): the
+# groups of PIECES, "" where a group took no part.  Exactly one of stag, etag, comment,
+# ref, amp is the construct's source text (none: the text after the last construct).
+Piece = tuple[str, str, str, str, str, str, str, str, str, str, str, str, str]
 
 
-def scan(html: str) -> list[Match] | None:
-    """Every markup construct of ``html`` in order, or None when some ``<`` or ``&`` is
-    not the start of one :data:`TOKEN` models (or a ``<script>``/``<style>`` opens).
-
-    The text between two constructs holds neither character, so it is plain data.
-    """
-    out: list[Match] = []
-    pos = 0
-    for m in TOKEN.finditer(html):
-        start = m.start()
-        if start != pos and ("<" in html[pos:start] or "&" in html[pos:start]):
-            return None
-        tag = m.group("tag")
-        if tag is not None and tag.lower() in CDATA_CONTENT:
-            return None
-        out.append(m)
-        pos = m.end()
-    if "<" in html[pos:] or "&" in html[pos:]:
+def scan(html: str) -> list[Piece] | None:
+    """``html`` as (text, construct) pieces, or None when some ``<`` or ``&`` does not
+    start a construct this module models (or a ``<script>``/``<style>`` opens)."""
+    if _DOCUMENT.fullmatch(html) is None or _CDATA_CONTENT.search(html):
         return None
-    return out
+    pieces: list[Piece] = PIECES.findall(html)
+    return pieces
 
 
-def attrs(m: Match) -> list[tuple[str, str | None]]:
-    """A start tag's attributes as ``html.parser`` reports them: names lowercased,
-    quotes taken off, character references in values decoded, None for no value."""
-    raw = m.group("attrs")
+def attrs(raw: str) -> list[tuple[str, str | None]]:
+    """A start tag's attributes (its ``attrs`` group) as ``html.parser`` reports them:
+    names lowercased, quotes taken off, character references in values decoded, None
+    for no value."""
     if not raw:
         return []
     out: list[tuple[str, str | None]] = []
