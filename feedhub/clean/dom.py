@@ -283,17 +283,24 @@ def _build(found: list[tokens.Piece]) -> Node:
 def elements(root: Node, names: frozenset[str] | None = None) -> list[Node]:
     """Descendant elements in document order (optionally only these names)."""
     out: list[Node] = []
-    stack = [iter(root.children)]
-    while stack:
-        for child in stack[-1]:
+    # a stack of what is still to visit, next on top: children go on reversed
+    todo: list[Child] = root.children[::-1]
+    pop, push = todo.pop, todo.extend
+    if names is None:
+        while todo:
+            child = pop()
             if type(child) is Node:
-                if names is None or child.name in names:
+                out.append(child)
+                if child.children:
+                    push(reversed(child.children))
+    else:
+        while todo:
+            child = pop()
+            if type(child) is Node:
+                if child.name in names:
                     out.append(child)
                 if child.children:
-                    stack.append(iter(child.children))
-                    break
-        else:
-            stack.pop()
+                    push(reversed(child.children))
     return out
 
 
@@ -348,6 +355,11 @@ def next_sibling_element(node: Node) -> Node | None:
 
 
 def index(children: list[Child], child: Child) -> int:
+    """Where ``child`` is in ``children``, by identity."""
+    if type(child) is Node:
+        # list.index compares with ==, which for a Node is identity (Node has no __eq__;
+        # a Text compared with a Node is unequal): the same answer, in C
+        return children.index(child)
     for i, c in enumerate(children):
         if c is child:
             return i
