@@ -80,12 +80,12 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ..storage import Candidate
+from .fingerprint import mix64, stream_length, token_shingles
 from .fingerprint import overlap as shingle_overlap
-from .fingerprint import stream_length, token_shingles
 from .rows import EMPTY as _EMPTY
 from .rows import EXCERPT as _EXCERPT
 from .rows import SHORT as _SHORT
-from .rows import Buffer, Packed, Rows
+from .rows import Bitsets, Buffer, Packed, Rows
 from .signals import FloatArray, Idf, IntArray, headline_terms, series_part, term_array
 
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
@@ -535,6 +535,9 @@ class StoryIndex:
     _flags: Buffer = field(default_factory=lambda: Buffer(np.int64))
     # run-long columns (shingles, term ids), one slot per row, row = slot
     _columns: Rows = field(default_factory=lambda: Rows(weighted=False))
+    # the same sets as bitmaps, probed with the query's keys when that reads less
+    _shingle_sets: Bitsets = field(default_factory=Bitsets)
+    _term_sets: Bitsets = field(default_factory=Bitsets)
     _sides: list[Side | None] = field(default_factory=list)
     # per row: _UNKNOWN until the batch's side_of was asked, then its answer
     _state: Buffer = field(default_factory=lambda: Buffer(np.int8))
@@ -575,9 +578,14 @@ class StoryIndex:
             if features.headline:
                 self._headings.setdefault((candidate.source_id, features.headline), []).append(row)
             # term ids do not depend on the IDF collection: the row's, once for the run
-            self._columns.add(features.hashes, (term_array(side.text)[0], _NO_WEIGHTS), 0)
+            ids = term_array(side.text)[0]
+            self._columns.add(features.hashes, (ids, _NO_WEIGHTS), 0)
+            self._shingle_sets.add(features.hashes)
+            self._term_sets.add(_term_keys(ids))
         else:
             self._columns.add(_NO_HASHES, None, 0)
+            self._shingle_sets.add(_NO_HASHES)
+            self._term_sets.add(_NO_HASHES)
         old = self._row_of.get(candidate.item_id)
         if old is not None:
             self._alive.data[old] = False
@@ -743,7 +751,7 @@ class StoryIndex:
         look = np.flatnonzero(within & ~keep)
         if len(look):
             need = np.where(short[look], SHORT_OVERLAP, settings.min_overlap) - _SLACK
-            keep[look] = self._columns.overlap_bounds_of(fq.hashes, rows[look]) >= need
+            keep[look] = self._overlap_bounds(fq.hashes, rows[look], float(need.min())) >= need
         # the cosine rules: not for short texts; the headline rule only for rows that
         # share a headline term, the plain cosine rule only within the distance
         packed = self.cache.packed(side)
@@ -756,12 +764,52 @@ class StoryIndex:
                 cosine_floor = np.where(shares, np.minimum(cosine_floor, floor), cosine_floor)
             look = np.flatnonzero(~keep & ~short & (cosine_floor <= 1.0 + _SLACK))
             if len(look):
-                bounds = self._columns.norm_bounds(packed, rows[look])
-                keep[look] = bounds >= cosine_floor[look] - _SLACK
+                floors = cosine_floor[look] - _SLACK
+                keep[look] = self._norm_bounds(packed, rows[look], float(floors.min())) >= floors
         keep &= ((flags & _EMPTY) == 0) | changed | ((flags & _NO_SIDE) != 0)
         return rows[keep], dist[keep]
 
+    def _overlap_bounds(self, hashes: IntArray, rows: IntArray, floor: float) -> FloatArray:
+        """Upper bounds of the shingle containment of the query (``hashes``) in every
+        row.  Where probing the bitmaps reads less, they go first, and only rows whose
+        bound reaches ``floor`` are gathered for the tighter bound (both are bounds:
+        their minimum is one)."""
+        sizes, _ = self._columns.sizes(rows)
+        if _PROBE_COST * len(rows) * len(hashes) >= sizes.sum() or not len(hashes):
+            return self._columns.overlap_bounds_of(hashes, rows)
+        shared = self._shingle_sets.hits(hashes, rows).sum(axis=1)
+        smaller = np.minimum(sizes, len(hashes))
+        out: FloatArray = np.where(smaller > 0, shared / np.maximum(smaller, 1), 0.0)
+        again = np.flatnonzero(out >= floor)
+        if len(again):
+            out[again] = np.minimum(
+                out[again], self._columns.overlap_bounds_of(hashes, rows[again])
+            )
+        return out
 
+    def _norm_bounds(self, packed: Packed, rows: IntArray, floor: float) -> FloatArray:
+        """Upper bounds of the query's cosine with every row (see Rows.norm_bounds),
+        bitmaps first where that reads less, as :meth:`_overlap_bounds`."""
+        _, sizes = self._columns.sizes(rows)
+        ids, weights = packed
+        if _PROBE_COST * len(rows) * len(ids) >= sizes.sum():
+            return self._columns.norm_bounds(packed, rows)
+        hits = self._term_sets.hits(_term_keys(ids), rows)
+        out: FloatArray = np.sqrt(hits @ (weights * weights))
+        again = np.flatnonzero(out >= floor)
+        if len(again):
+            out[again] = np.minimum(out[again], self._columns.norm_bounds(packed, rows[again]))
+        return out
+
+
+def _term_keys(ids: IntArray) -> IntArray:
+    """Term ids spread over 64 bits (they are dense), as bitmap keys."""
+    out: IntArray = mix64(ids.astype(np.uint64)).view(np.int64)
+    return out
+
+
+# Probing a bitmap costs about this many times a column gather per element read.
+_PROBE_COST = 1.5
 _NO_SIDE = 16  # a row flag beside rows.py's EXCERPT, SHORT, EMPTY (and PACKED)
 _NO_ROWS: IntArray = np.zeros(0, np.int64)
 _NO_HASHES: IntArray = np.zeros(0, np.int64)

@@ -187,3 +187,39 @@ class Rows:
         sums = np.add.reduceat(squares, np.cumsum(sizes[keep]) - sizes[keep])
         out[keep] = np.sqrt(sums)
         return out
+
+    def sizes(self, slots: IntArray) -> tuple[IntArray, IntArray]:
+        """(shingle count, term count) of every slot."""
+        meta = self._meta[slots]
+        return meta[:, 1], meta[:, 3]
+
+
+class Bitsets:
+    """Per row, a set of 64-bit keys as a bitmap of a power of two bits, at least eight
+    per key, addressed by the key's low bits.  Probing a row with a query's keys finds
+    every key the row holds, and about one in eight others by collision: an upper
+    bound, like :class:`Rows`, but its cost grows with the query's size instead of the
+    row's.  A feed excerpt is compared with about half the window (everything within
+    32 bits), full articles of several times its size: probing each with the excerpt's
+    keys reads a fraction of what gathering their columns would."""
+
+    def __init__(self) -> None:
+        self._bytes = Buffer(np.uint8)
+        self._start = Buffer(np.int64)  # per row: first byte
+        self._mask = Buffer(np.int64)  # per row: bits - 1
+
+    def add(self, keys: IntArray) -> int:
+        bits = max(64, 1 << (8 * len(keys) - 1).bit_length())
+        marks = np.zeros(bits, np.bool_)
+        marks[(keys.view(np.uint64) & np.uint64(bits - 1)).astype(np.int64)] = True
+        self._start.push(self._bytes.append(np.packbits(marks, bitorder="little")))
+        self._mask.push(bits - 1)
+        return self._mask.used - 1
+
+    def hits(self, keys: IntArray, rows: IntArray) -> np.ndarray[Any, np.dtype[np.uint8]]:
+        """``out[i, j]``: 1 when row ``rows[i]``'s bitmap has key ``keys[j]``'s bit."""
+        low = (keys.view(np.uint64) & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        at = low[None, :] & self._mask.data[rows][:, None]
+        byte = self._bytes.data.take(self._start.data[rows][:, None] + (at >> 3))
+        out: np.ndarray[Any, np.dtype[np.uint8]] = (byte >> (at & 7).astype(np.uint8)) & 1
+        return out
