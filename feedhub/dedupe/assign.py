@@ -72,7 +72,7 @@ wording, headline nor enough rare terms (cosine 0.1–0.25).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -80,14 +80,13 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ..storage import Candidate
+from .fingerprint import mix64, stream_length, token_shingles
 from .fingerprint import overlap as shingle_overlap
-from .fingerprint import stream_length, token_shingles
-from .index import FingerprintIndex
 from .rows import EMPTY as _EMPTY
 from .rows import EXCERPT as _EXCERPT
 from .rows import SHORT as _SHORT
-from .rows import Buffer, Packed, Rows
-from .signals import FloatArray, Idf, IntArray, headline_terms, series_part
+from .rows import Bitsets, Buffer, Packed, Rows
+from .signals import FloatArray, Idf, IntArray, headline_terms, series_part, term_array
 
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
@@ -320,7 +319,7 @@ class FeatureCache:
         c = float(self._rows.dots(self.slot(a), np.array([self.slot(b)]))[0])
         return None if c < 0 else c
 
-    def _headline_weights(self, side: Side) -> tuple[dict[str, float], float]:
+    def headline_weights(self, side: Side) -> tuple[dict[str, float], float]:
         idf = self.idf
         assert idf is not None
 
@@ -342,7 +341,7 @@ class FeatureCache:
         if not common:
             return 0.0, 0.0  # most candidate pairs: no weights to look up
         if self.idf is not None and self.usable:
-            (wa, ta), (_, tb) = self._headline_weights(a), self._headline_weights(b)
+            (wa, ta), (_, tb) = self.headline_weights(a), self.headline_weights(b)
             shared = sum(wa[g] for g in common)
         else:
             shared, ta, tb = len(common), len(self.of(a).headline), len(self.of(b).headline)
@@ -487,21 +486,40 @@ class Match:
 MAX_POSTINGS = 200
 
 
+# per row of a story index: how its side (text and title) stands in the current batch
+_UNKNOWN, _SAME, _MISSING, _CHANGED = 0, 1, 2, 3
+
+
 @dataclass
 class StoryIndex:
     """Candidates inside the time window, verified by :func:`decide`.
 
-    Two routes find them: a :class:`FingerprintIndex` (exact: bucket tables for small
-    distances, a vectorised scan for the generous candidate distance) for copies and
-    light rewrites, and postings of headline terms for rewrites whose whole texts sit
-    at random simhash distance (30+ bits) but whose headlines agree."""
+    Two routes define the candidates: the simhash distance (up to ``threshold`` bits,
+    ``EXCERPT_DISTANCE`` when either side is excerpt-length) for copies and light
+    rewrites, and postings of headline terms for rewrites whose whole texts sit at
+    random simhash distance (30+ bits) but whose headlines agree.
+
+    The distance route is one vectorised pass over the rows' fingerprints (at 24 and
+    32 bits no bucket table beats a scan, see ``index.py``).  It lists about a hundred
+    rows per article, nearly all of which no rule can merge, so before any per-batch
+    work each row goes through bounds read from run-long columns (filled once per row,
+    independent of the IDF collection):
+
+    * overlap: an upper bound of the shingle containment (:meth:`Rows.overlap_bounds`);
+    * cosine: the norm of the query's weights over the terms the row contains, an
+      upper bound of their cosine whatever the row's weights (:meth:`Rows.norm_bounds`);
+    * headline: the row must share a headline term with the query.
+
+    A row that no rule could merge under these bounds is dropped; the rest go through
+    :meth:`FeatureCache.screen` and :func:`decide` as before, so the verdicts are those
+    of deciding every candidate (``tests/test_dedupe_routes.py`` checks it against
+    brute force).  Formerly every candidate got the batch's IDF vector and columnar
+    slot first: most of the duplicate stage."""
 
     settings: Settings
     window: timedelta
     cache: FeatureCache = field(default_factory=lambda: FeatureCache(None))
     entries: list[Candidate] = field(default_factory=list)
-    _index: FingerprintIndex | None = None
-    _excerpts: FingerprintIndex | None = None  # the excerpt-length entries only
     # headline term → rows; int32 arrays: 4 bytes a posting instead of a list slot
     # plus an int object (about 36)
     _postings: dict[str, array[int]] = field(default_factory=dict)
@@ -509,10 +527,20 @@ class StoryIndex:
     # is a column name (今日要闻, Morning briefing), not a story's
     _headings: dict[tuple[str, frozenset[str]], list[int]] = field(default_factory=dict)
     # per row, for vectorised candidate filtering: fingerprint, date in µs since the
-    # epoch (exact, like the datetime comparison), feature slot (-1: not yet needed)
+    # epoch (exact, like the datetime comparison) and in whole seconds (the distance
+    # route's coarse window, kept as it was), feature flags at indexing time
     _fps: Buffer = field(default_factory=lambda: Buffer(np.uint64))
     _us: Buffer = field(default_factory=lambda: Buffer(np.int64))
-    _slots: Buffer = field(default_factory=lambda: Buffer(np.int64))
+    _ts: Buffer = field(default_factory=lambda: Buffer(np.int64))
+    _flags: Buffer = field(default_factory=lambda: Buffer(np.int64))
+    # run-long columns (shingles, term ids), one slot per row, row = slot
+    _columns: Rows = field(default_factory=lambda: Rows(weighted=False))
+    # the same sets as bitmaps, probed with the query's keys when that reads less
+    _shingle_sets: Bitsets = field(default_factory=Bitsets)
+    _term_sets: Bitsets = field(default_factory=Bitsets)
+    _sides: list[Side | None] = field(default_factory=list)
+    # per row: _UNKNOWN until the batch's side_of was asked, then its answer
+    _state: Buffer = field(default_factory=lambda: Buffer(np.int8))
     # an item's current row; an update (new text, maybe a new date) retires the old one
     _row_of: dict[str, int] = field(default_factory=dict)
     _alive: Buffer = field(default_factory=lambda: Buffer(np.bool_))
@@ -520,10 +548,10 @@ class StoryIndex:
     def use(self, cache: FeatureCache) -> None:
         """Decide with another batch's IDF collection from now on, keeping the rows:
         one run's batches (one per source) share a single index instead of rebuilding
-        the whole window's tables for each source.  Slots belong to a cache, so every
-        row looks its slot up again when first needed."""
+        the whole window's tables for each source.  A batch has its own texts, so every
+        row asks for its side again when first needed."""
         self.cache = cache
-        self._slots.view[:] = -1
+        self._state.view[:] = _UNKNOWN
 
     def extend(self, prior: list[tuple[Candidate, Side]]) -> None:
         """Add the candidates that have no row yet."""
@@ -533,40 +561,104 @@ class StoryIndex:
 
     def add(self, candidate: Candidate, side: Side | None = None) -> None:
         """Index a candidate; ``side`` (its text and title) tells whether it is
-        excerpt-length and what its headline says."""
-        k = max(self.settings.threshold, EXCERPT_DISTANCE)
-        if self._index is None:
-            self._index, self._excerpts = FingerprintIndex(k), FingerprintIndex(k)
-        row, ts = len(self.entries), int(candidate.sort_date.timestamp())
-        self._index.add(candidate.fp, row, ts)
-        if side is not None and self._excerpts is not None:
+        excerpt-length, what its headline says, and fills its columns.  A row without
+        a side is screened with whatever side the batch gives it (never dropped by a
+        bound)."""
+        row = len(self.entries)
+        flags = _NO_SIDE
+        if side is not None:
             features = self.cache.of(side)
-            if features.excerpt:
-                self._excerpts.add(candidate.fp, row, ts)
+            flags = (
+                (features.excerpt and _EXCERPT)
+                | (features.short and _SHORT)
+                | (features.empty and _EMPTY)
+            )
             for term in features.headline:
                 self._postings.setdefault(term, array("i")).append(row)
             if features.headline:
                 self._headings.setdefault((candidate.source_id, features.headline), []).append(row)
+            # term ids do not depend on the IDF collection: the row's, once for the run
+            ids = term_array(side.text)[0]
+            self._columns.add(features.hashes, (ids, _NO_WEIGHTS), 0)
+            self._shingle_sets.add(features.hashes)
+            self._term_sets.add(_term_keys(ids))
+        else:
+            self._columns.add(_NO_HASHES, None, 0)
+            self._shingle_sets.add(_NO_HASHES)
+            self._term_sets.add(_NO_HASHES)
         old = self._row_of.get(candidate.item_id)
         if old is not None:
             self._alive.data[old] = False
-            self._index.remove(old)
-            if self._excerpts is not None:
-                self._excerpts.remove(old)
         self._row_of[candidate.item_id] = row
         self.entries.append(candidate)
+        self._sides.append(side)
         self._fps.push(candidate.fp)
         self._us.push(_micros(candidate.sort_date))
-        self._slots.push(-1)
+        self._ts.push(int(candidate.sort_date.timestamp()))
+        self._flags.push(flags)
+        self._state.push(_UNKNOWN)
         self._alive.push(True)
 
     def _by_headline(self, side: Side) -> IntArray:
-        rows: set[int] = set()
-        for term in self.cache.of(side).headline:
-            posting = self._postings.get(term, ())
-            if len(posting) <= MAX_POSTINGS:
-                rows.update(posting)
-        return np.sort(np.fromiter(rows, np.int64, len(rows)))
+        """The headline route: rows sharing a headline term that heads at most
+        ``MAX_POSTINGS`` rows."""
+        parts = [
+            np.frombuffer(posting, np.int32)
+            for term in self.cache.of(side).headline
+            if (posting := self._postings.get(term)) is not None and len(posting) <= MAX_POSTINGS
+        ]
+        return np.concatenate(parts).astype(np.int64) if parts else _NO_ROWS
+
+    def _headline_prefix(self, side: Side) -> list[str]:
+        """Headline terms of which another headline must share one for the headline rule:
+        its Dice needs shared weight >= HEADLINE_DICE / 2 * (both totals), so at least
+        that share of the query's own total.  The query's heaviest terms down to where
+        the rest weigh less than that: a headline sharing none of them shares only the
+        rest (a prefix filter, Chaudhuri et al. 2006).  Empty when the rule cannot fire
+        (no terms, or no weights: then there is no cosine either)."""
+        if not self.cache.usable or not self.cache.of(side).headline:
+            return []
+        weights, total = self.cache.headline_weights(side)
+        if total <= 0:
+            return []
+        order = sorted(weights.items(), key=lambda kv: -kv[1])
+        # the margin covers rounding in the sums compared (relative 1e-6 >> 1e-16 each)
+        rest, floor = total, HEADLINE_DICE / 2 * total * (1 - 1e-6)
+        terms = []
+        for term, weight in order:
+            if rest < floor:
+                break
+            terms.append(term)
+            rest -= weight
+        return terms
+
+    def _sharing_headline(self, headline: Iterable[str], n: int) -> BoolArray:
+        """Which of the first ``n`` rows share a headline term with ``headline``."""
+        out = np.zeros(n, np.bool_)
+        for term in headline:
+            posting = self._postings.get(term)
+            if posting is not None:
+                out[np.frombuffer(posting, np.int32)] = True
+        return out
+
+    def _resolve(self, rows: IntArray, side_of: Callable[[str], Side]) -> IntArray:
+        """Each row's state in this batch: its side the same as when indexed, changed
+        (or never given), or missing from the batch's texts.  Asked once per row and
+        batch: side_of is stable for the batch."""
+        state = self._state.data
+        for r in rows[state[rows] == _UNKNOWN].tolist():
+            try:
+                other = side_of(self.entries[r].item_id)
+            except KeyError:  # not among this batch's texts: cannot be compared now
+                state[r] = _MISSING
+                continue
+            mine = self._sides[r]
+            same = mine is not None and (
+                other is mine or (other.text == mine.text and other.title == mine.title)
+            )
+            state[r] = _SAME if same else _CHANGED
+        out: IntArray = state[rows]
+        return out
 
     def match(
         self,
@@ -579,57 +671,51 @@ class StoryIndex:
     ) -> Match | None:
         """The closest verified candidate (distance, then date, then id: deterministic).
         ``source``: the query's source, to tell a column's repeated headline."""
-        if self._index is None or self._excerpts is None:
+        n = len(self.entries)
+        fq = self.cache.of(side)
+        if not n:
             return None
+        settings = self.settings
+        far = max(settings.threshold, EXCERPT_DISTANCE)
         ts, span = int(when.timestamp()), int(self.window.total_seconds())
-        far = max(self.settings.threshold, EXCERPT_DISTANCE)
-        # An excerpt looks at everything up to the excerpt distance; a full text looks
-        # at full texts up to the threshold and at excerpts up to the excerpt distance.
-        if self.cache.of(side).excerpt:
-            hits = [self._index.query_arrays(fp, far, ts_min=ts - span, ts_max=ts + span)]
-        else:
-            hits = [
-                self._index.query_arrays(
-                    fp, self.settings.threshold, ts_min=ts - span, ts_max=ts + span
-                ),
-                self._excerpts.query_arrays(fp, far, ts_min=ts - span, ts_max=ts + span),
-            ]
-        rows = np.concatenate([h[0] for h in hits])
-        dist = np.concatenate([h[1] for h in hits]).astype(np.int64)
-        rows, first = np.unique(rows, return_index=True)  # excerpts are in both tables
-        dist = dist[first]
-        extra = np.setdiff1d(self._by_headline(side), rows, assume_unique=True)
-        extra = extra[self._alive.view[extra]]
-        if len(extra):
-            rows = np.concatenate([rows, extra])
-            dist = np.concatenate(
-                [dist, np.bitwise_count(self._fps.view[extra] ^ np.uint64(fp)).astype(np.int64)]
-            )
         when_us, window_us = _micros(when), self.window // _MICRO
-        near = np.abs(self._us.view[rows] - when_us) <= window_us
-        rows, dist = rows[near], dist[near]
-        slots = self._slots.view[rows]
-        resolved = np.ones(len(rows), np.bool_)
-        for i in np.flatnonzero(slots < 0).tolist():
-            try:
-                other = side_of(self.entries[rows[i]].item_id)
-            except KeyError:  # not among this batch's texts: cannot be compared now
-                resolved[i] = False
-                continue
-            # side_of is stable for the batch: a row's slot is looked up once per batch
-            slots[i] = self._slots.data[rows[i]] = self.cache.slot(other)
-        rows, dist, slots = rows[resolved], dist[resolved], slots[resolved]
-        headline = self.cache.of(side).headline
+        # The distance route: an excerpt looks at everything up to the excerpt distance;
+        # a full text at full texts up to the threshold and at excerpts up to the
+        # excerpt distance.  Then the window, coarse (whole seconds) then exact.
+        dist_all = np.bitwise_count(self._fps.view ^ np.uint64(fp))
+        seconds = self._ts.view
+        live = self._alive.view & (seconds >= ts - span) & (seconds <= ts + span)
+        if fq.excerpt:
+            route = live & (dist_all <= far)
+        else:
+            excerpts = (self._flags.view & _EXCERPT) != 0
+            route = live & ((dist_all <= settings.threshold) | ((dist_all <= far) & excerpts))
+        extra = self._by_headline(side)
+        if len(extra):
+            route[extra[self._alive.view[extra]]] = True
+        rows = np.flatnonzero(route)
+        rows = rows[np.abs(self._us.view[rows] - when_us) <= window_us]
+        state = self._resolve(rows, side_of)
+        rows = rows[state != _MISSING]
+        changed = state[state != _MISSING] == _CHANGED
+        dist = dist_all[rows].astype(np.int64)
+        if fq.empty or not len(rows):
+            return None
+        headline = fq.headline
         column = False
         if source and headline:
             same = np.array(self._headings.get((source, headline), ()), np.int64)
             same = same[self._alive.view[same]]
             column = bool((np.abs(self._us.view[same] - when_us) <= window_us).any())
+        rows, dist = self._bound(side, rows, dist, changed, column)
 
         def side_at(i: int) -> Side:
             return side_of(self.entries[rows[i]].item_id)
 
-        maybe = self.cache.screen(side, slots, dist, self.settings, side_at, column)
+        slots = np.fromiter(
+            (self.cache.slot(side_at(i)) for i in range(len(rows))), np.int64, len(rows)
+        )
+        maybe = self.cache.screen(side, slots, dist, settings, side_at, column)
         # The closest first (then date, then id): only the few screened pairs are sorted.
         kept = sorted(
             (int(dist[i]), c.sort_date, c.item_id, c.story_id)
@@ -638,11 +724,96 @@ class StoryIndex:
         )
         for d, _, item_id, story_id in kept:
             verdict = decide(
-                side, side_of(item_id), d, self.settings, self.cache, explain=False, column=column
+                side, side_of(item_id), d, settings, self.cache, explain=False, column=column
             )
             if verdict.duplicate:
                 return Match(story_id, item_id, verdict)
         return None
+
+    def _bound(
+        self, side: Side, rows: IntArray, dist: IntArray, changed: BoolArray, column: bool
+    ) -> tuple[IntArray, IntArray]:
+        """The rows (and their distances) that some rule could still merge with the query
+        under the run-long columns' upper bounds; a superset of what
+        :meth:`FeatureCache.screen` keeps.  Rows whose side changed since they were
+        indexed are kept whatever their columns say."""
+        settings = self.settings
+        fq = self.cache.of(side)
+        flags = self._flags.data[rows]
+        short = ((flags & _SHORT) != 0) | fq.short
+        within = dist <= np.where(
+            ((flags & _EXCERPT) != 0) | fq.excerpt,
+            max(settings.threshold, EXCERPT_DISTANCE),
+            settings.threshold,
+        )
+        keep = changed | ((flags & _NO_SIDE) != 0)
+        # overlap: only pairs within the distance; a bound, so keep on the floor
+        look = np.flatnonzero(within & ~keep)
+        if len(look):
+            need = np.where(short[look], SHORT_OVERLAP, settings.min_overlap) - _SLACK
+            keep[look] = self._overlap_bounds(fq.hashes, rows[look], float(need.min())) >= need
+        # the cosine rules: not for short texts; the headline rule only for rows that
+        # share a headline term, the plain cosine rule only within the distance
+        packed = self.cache.packed(side)
+        if packed is not None:
+            cosine_floor = np.where(within, settings.min_cosine, 2.0)
+            terms = self._headline_prefix(side) if settings.headline and not column else ()
+            if terms:
+                floor = min(c for _, c in settings.headline)
+                shares = self._sharing_headline(terms, len(self.entries))[rows]
+                cosine_floor = np.where(shares, np.minimum(cosine_floor, floor), cosine_floor)
+            look = np.flatnonzero(~keep & ~short & (cosine_floor <= 1.0 + _SLACK))
+            if len(look):
+                floors = cosine_floor[look] - _SLACK
+                keep[look] = self._norm_bounds(packed, rows[look], float(floors.min())) >= floors
+        keep &= ((flags & _EMPTY) == 0) | changed | ((flags & _NO_SIDE) != 0)
+        return rows[keep], dist[keep]
+
+    def _overlap_bounds(self, hashes: IntArray, rows: IntArray, floor: float) -> FloatArray:
+        """Upper bounds of the shingle containment of the query (``hashes``) in every
+        row.  Where probing the bitmaps reads less, they go first, and only rows whose
+        bound reaches ``floor`` are gathered for the tighter bound (both are bounds:
+        their minimum is one)."""
+        sizes, _ = self._columns.sizes(rows)
+        if _PROBE_COST * len(rows) * len(hashes) >= sizes.sum() or not len(hashes):
+            return self._columns.overlap_bounds_of(hashes, rows)
+        shared = self._shingle_sets.hits(hashes, rows).sum(axis=1)
+        smaller = np.minimum(sizes, len(hashes))
+        out: FloatArray = np.where(smaller > 0, shared / np.maximum(smaller, 1), 0.0)
+        again = np.flatnonzero(out >= floor)
+        if len(again):
+            out[again] = np.minimum(
+                out[again], self._columns.overlap_bounds_of(hashes, rows[again])
+            )
+        return out
+
+    def _norm_bounds(self, packed: Packed, rows: IntArray, floor: float) -> FloatArray:
+        """Upper bounds of the query's cosine with every row (see Rows.norm_bounds),
+        bitmaps first where that reads less, as :meth:`_overlap_bounds`."""
+        _, sizes = self._columns.sizes(rows)
+        ids, weights = packed
+        if _PROBE_COST * len(rows) * len(ids) >= sizes.sum():
+            return self._columns.norm_bounds(packed, rows)
+        hits = self._term_sets.hits(_term_keys(ids), rows)
+        out: FloatArray = np.sqrt(hits @ (weights * weights))
+        again = np.flatnonzero(out >= floor)
+        if len(again):
+            out[again] = np.minimum(out[again], self._columns.norm_bounds(packed, rows[again]))
+        return out
+
+
+def _term_keys(ids: IntArray) -> IntArray:
+    """Term ids spread over 64 bits (they are dense), as bitmap keys."""
+    out: IntArray = mix64(ids.astype(np.uint64)).view(np.int64)
+    return out
+
+
+# Probing a bitmap costs about this many times a column gather per element read.
+_PROBE_COST = 1.5
+_NO_SIDE = 16  # a row flag beside rows.py's EXCERPT, SHORT, EMPTY (and PACKED)
+_NO_ROWS: IntArray = np.zeros(0, np.int64)
+_NO_HASHES: IntArray = np.zeros(0, np.int64)
+_NO_WEIGHTS: FloatArray = np.zeros(0, np.float64)
 
 
 _MICRO = timedelta(microseconds=1)

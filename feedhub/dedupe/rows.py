@@ -80,12 +80,16 @@ def spans(starts: IntArray, sizes: IntArray) -> IntArray:
 
 
 class Rows:
-    """Slots of (sorted shingle hashes, packed IDF vector, flags)."""
+    """Slots of (sorted shingle hashes, packed IDF vector, flags).
 
-    def __init__(self) -> None:
+    ``weighted=False`` keeps term ids without weights: a story index's run-long columns,
+    which must not depend on any one batch's IDF collection (see :meth:`norm_bounds`)."""
+
+    def __init__(self, weighted: bool = True) -> None:
         # only the hashes' low _BITS bits are ever read: 2 bytes each to gather, not 8
         self._keys = Buffer(np.uint16)
         self._ids = Buffer(np.int64)
+        self._weighted = weighted
         self._weights = Buffer(np.float64)
         # per slot: hash start, hash count, term start, term count
         self._meta = np.zeros((256, 4), np.int64)
@@ -105,22 +109,30 @@ class Rows:
             self._ids.append(ids),
             len(ids),
         )
-        self._weights.append(weights)
+        if self._weighted:
+            self._weights.append(weights)
         self.flags[self.n] = flags | (PACKED if packed is not None else 0)
         self.n += 1
         return self.n - 1
 
     def overlap_bounds(self, query: int, slots: IntArray) -> FloatArray:
         """An upper bound of |Q ∩ O| / min(|Q|, |O|) for every slot O (0 when empty)."""
-        out = np.zeros(len(slots))
         q_start, q_size = self._meta[query, 0], self._meta[query, 1]
+        return self._overlap(self._keys.data[q_start : q_start + q_size], slots)
+
+    def overlap_bounds_of(self, hashes: IntArray, slots: IntArray) -> FloatArray:
+        """:meth:`overlap_bounds` for a query that has no slot (its shingle hashes)."""
+        return self._overlap((hashes & _MASK).astype(np.uint16), slots)
+
+    def _overlap(self, q_bits: np.ndarray[Any, Any], slots: IntArray) -> FloatArray:
+        out = np.zeros(len(slots))
+        q_size = len(q_bits)
         sizes = self._meta[slots, 1]
         keep = np.flatnonzero(sizes)
         if not q_size or not len(keep):
             return out
         if self._bitmap is None:
             self._bitmap = np.zeros(1 << _BITS, np.bool_)
-        q_bits = self._keys.data[q_start : q_start + q_size]
         self._bitmap[q_bits] = True
         # take() rather than [] indexing: about half the time for small-integer indexes
         hits = self._bitmap.take(self._keys.take(spans(self._meta[slots[keep], 0], sizes[keep])))
@@ -151,4 +163,63 @@ class Rows:
         products = self._scratch.take(ids) * weights
         self._scratch[q_ids] = 0.0
         out[present] = np.add.reduceat(products, np.cumsum(meta[:, 3]) - meta[:, 3])
+        return out
+
+    def norm_bounds(self, query: Packed, slots: IntArray) -> FloatArray:
+        """For every slot O, the norm of the query's weights over the terms O contains:
+        by Cauchy-Schwarz an upper bound of the cosine with O's unit vector under any
+        IDF (only O's term ids are read, never its weights)."""
+        out = np.zeros(len(slots))
+        q_ids, q_weights = query
+        if not len(slots) or not len(q_ids):
+            return out
+        need = vocabulary_size()
+        if len(self._scratch) < need:
+            self._scratch = np.zeros(max(need, 2 * len(self._scratch)), np.float64)
+        meta = self._meta[slots]
+        sizes = meta[:, 3]
+        keep = np.flatnonzero(sizes)
+        if not len(keep):
+            return out
+        self._scratch[q_ids] = q_weights * q_weights
+        squares = self._scratch.take(self._ids.take(spans(meta[keep, 2], sizes[keep])))
+        self._scratch[q_ids] = 0.0
+        sums = np.add.reduceat(squares, np.cumsum(sizes[keep]) - sizes[keep])
+        out[keep] = np.sqrt(sums)
+        return out
+
+    def sizes(self, slots: IntArray) -> tuple[IntArray, IntArray]:
+        """(shingle count, term count) of every slot."""
+        meta = self._meta[slots]
+        return meta[:, 1], meta[:, 3]
+
+
+class Bitsets:
+    """Per row, a set of 64-bit keys as a bitmap of a power of two bits, at least eight
+    per key, addressed by the key's low bits.  Probing a row with a query's keys finds
+    every key the row holds, and about one in eight others by collision: an upper
+    bound, like :class:`Rows`, but its cost grows with the query's size instead of the
+    row's.  A feed excerpt is compared with about half the window (everything within
+    32 bits), full articles of several times its size: probing each with the excerpt's
+    keys reads a fraction of what gathering their columns would."""
+
+    def __init__(self) -> None:
+        self._bytes = Buffer(np.uint8)
+        self._start = Buffer(np.int64)  # per row: first byte
+        self._mask = Buffer(np.int64)  # per row: bits - 1
+
+    def add(self, keys: IntArray) -> int:
+        bits = max(64, 1 << (8 * len(keys) - 1).bit_length())
+        marks = np.zeros(bits, np.bool_)
+        marks[(keys.view(np.uint64) & np.uint64(bits - 1)).astype(np.int64)] = True
+        self._start.push(self._bytes.append(np.packbits(marks, bitorder="little")))
+        self._mask.push(bits - 1)
+        return self._mask.used - 1
+
+    def hits(self, keys: IntArray, rows: IntArray) -> np.ndarray[Any, np.dtype[np.uint8]]:
+        """``out[i, j]``: 1 when row ``rows[i]``'s bitmap has key ``keys[j]``'s bit."""
+        low = (keys.view(np.uint64) & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        at = low[None, :] & self._mask.data[rows][:, None]
+        byte = self._bytes.data.take(self._start.data[rows][:, None] + (at >> 3))
+        out: np.ndarray[Any, np.dtype[np.uint8]] = (byte >> (at & 7).astype(np.uint8)) & 1
         return out
