@@ -56,7 +56,12 @@ def test_fingerprint_equals_the_reference_on_every_corpus_text(tmp_path: Path) -
 
 @pytest.mark.parametrize(
     "text",
-    ["", "a", "ab", "abc", "台", "台风", "台风登", "，。", "Ａ１", "𠀋𠀋𠀋台风", "x" * 5000],
+    ["", "a", "ab", "abc", "台", "台风", "台风登", "，。", "Ａ１", "𠀋𠀋𠀋台风", "x" * 5000]
+    # 255-row blocks of the bit count: one block, just over, several, a partial last one
+    + [
+        "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(n))
+        for n in (257, 258, 512, 513, 3000)
+    ],
 )
 def test_fingerprint_equals_the_reference_on_edge_cases(text: str) -> None:
     assert fingerprint(text) == reference_fingerprint(text)

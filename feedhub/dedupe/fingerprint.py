@@ -130,16 +130,26 @@ def shingle_hashes(text: str) -> U64:
 
 def fingerprint(text: str) -> int:
     """Unsigned 64-bit simhash of ``text`` (0 for empty text): bit i is set when more
-    than half of the shingle hashes have it set.  The hashes' bits are unpacked
-    little-endian (column 8 j + k is bit k of byte j, i.e. bit 8 j + k of the value)
-    and each column summed: fewer numpy calls than byte histograms and a table
-    product, which is what an article-sized input pays for."""
+    than half of the shingle hashes have it set.
+
+    The hashes' bits are unpacked little-endian (one byte per bit: byte 8 j + k of a
+    row is bit 8 j + k of its hash) and the rows summed eight bytes at a time as
+    uint64 words, in blocks of at most 255 rows so no byte lane overflows into the
+    next; then the blocks' byte lanes are added.  On an article's thousand shingles
+    that is a quarter of the byte-histogram count's time, which numpy spends per
+    element, not per call."""
     hashes = shingle_hashes(text)
-    if not len(hashes):
+    n = len(hashes)
+    if not n:
         return 0
     raw = hashes.astype("<u8", copy=False).view(np.uint8)  # no copy on little-endian
-    ones = np.unpackbits(raw, bitorder="little").reshape(-1, BITS).sum(axis=0, dtype=np.int32)
-    bits = np.packbits(2 * ones > len(hashes), bitorder="little")
+    words = np.unpackbits(raw, bitorder="little").view(np.uint64).reshape(n, BITS // 8)
+    if n <= 255:
+        ones = words.sum(axis=0).view(np.uint8).astype(np.int32)
+    else:
+        blocks = np.add.reduceat(words, np.arange(0, n, 255), axis=0)  # <= 255 rows each
+        ones = blocks.view(np.uint8).reshape(-1, BITS).sum(axis=0, dtype=np.int32)
+    bits = np.packbits(2 * ones > n, bitorder="little")
     return int.from_bytes(bits.tobytes(), "little")
 
 
