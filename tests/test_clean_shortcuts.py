@@ -164,3 +164,51 @@ def test_first_chars_is_where_every_match_starts(pattern: str, text: str) -> Non
     for m in compiled.finditer(text):
         assert m.end() > m.start() and text[m.start()] in chars, (pattern, text)
     assert may_search(chars, text) or compiled.search(text) is None
+
+
+def _sanitize_text_reference(text: str) -> str:
+    """sanitize_text without its plain-text shortcut: nh3 until nothing changes."""
+    import html
+
+    import nh3
+
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    for _ in range(4):
+        plain = html.unescape(nh3.clean(text, tags=set()))
+        if plain == text:
+            break
+        text = plain
+    return _WS.sub(" ", text).strip()
+
+
+_TITLE_BITS = st.sampled_from(
+    [
+        "AT&T",
+        "a < b",
+        "a > b",
+        "&amp;",
+        "<b>x</b>",
+        "\x00",
+        "\ufeff",
+        "\r\n",
+        "\u00a0",
+        "\x0c",
+        "\u2028",
+        "\x85",
+        "\ufffe",
+        "\x01",
+        '"',
+        "'",
+        "中文标题",
+        "Ünïcödé",
+        "\ud800",
+        " ",
+    ]
+)
+
+
+@given(st.lists(_TITLE_BITS | st.text(max_size=6), max_size=12).map("".join))
+def test_sanitize_text_shortcut_equals_the_nh3_round_trip(text: str) -> None:
+    from feedhub.clean.sanitize import sanitize_text
+
+    assert sanitize_text(text) == _sanitize_text_reference(text)
