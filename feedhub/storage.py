@@ -547,9 +547,9 @@ class Storage:
         iso: dict[datetime, str | None] = {}  # a batch shares first_seen and many dates
 
         def fmt(value: datetime | None) -> str | None:
-            if value is None:
-                return None
-            text = iso.get(value)
+            if value is None or value.tzinfo is None:  # naive: local time, fold matters
+                return format_iso(value)
+            text = iso.get(value)  # equal aware datetimes: one UTC instant, one text
             if text is None:
                 text = iso[value] = format_iso(value)
             return text

@@ -1,4 +1,7 @@
-"""Render a topic as Atom 1.0 with feedgen and write it atomically.
+"""Render a topic as Atom 1.0 and write it atomically.
+
+:func:`render_atom` writes the document as text; :func:`render_atom_feedgen`, the
+feedgen renderer it replaced, stays as the reference it is tested byte-equal to.
 
 Entry ids are ``tag:`` URIs made from the story id, which is fixed when the
 story is created: they do not change when duplicates join or when a different
