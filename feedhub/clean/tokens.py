@@ -75,12 +75,20 @@ def scan(html: str) -> list[Piece] | None:
     return pieces
 
 
-def attrs(raw: str) -> list[tuple[str, str | None]]:
+_ATTRS_SEEN: dict[str, tuple[tuple[str, str | None], ...]] = {}
+_ATTRS_KEPT = 8192  # distinct attribute strings remembered (then forgotten at once)
+
+
+def attrs(raw: str) -> tuple[tuple[str, str | None], ...]:
     """A start tag's attributes (its ``attrs`` group) as ``html.parser`` reports them:
     names lowercased, quotes taken off, character references in values decoded, None
-    for no value."""
+    for no value.  Templates repeat the same attribute strings (``class="…"``) on
+    every page, so the answers are remembered."""
     if not raw:
-        return []
+        return ()
+    found = _ATTRS_SEEN.get(raw)
+    if found is not None:
+        return found
     out: list[tuple[str, str | None]] = []
     for a in ATTR.finditer(raw):
         dq, sq, bare = a.group("dq", "sq", "bare")
@@ -88,4 +96,7 @@ def attrs(raw: str) -> list[tuple[str, str | None]]:
         if value:
             value = unescape(value)
         out.append((a.group("name").lower(), value))
-    return out
+    if len(_ATTRS_SEEN) >= _ATTRS_KEPT:
+        _ATTRS_SEEN.clear()
+    found = _ATTRS_SEEN[raw] = tuple(out)
+    return found
