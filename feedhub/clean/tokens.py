@@ -77,6 +77,7 @@ def scan(html: str) -> list[Piece] | None:
 
 _ATTRS_SEEN: dict[str, tuple[tuple[str, str | None], ...]] = {}
 _ATTRS_KEPT = 8192  # distinct attribute strings remembered (then forgotten at once)
+_ATTRS_LONGEST = 512  # longer ones (a data: URL) are parsed each time, not kept
 
 
 def attrs(raw: str) -> tuple[tuple[str, str | None], ...]:
@@ -96,7 +97,9 @@ def attrs(raw: str) -> tuple[tuple[str, str | None], ...]:
         if value:
             value = unescape(value)
         out.append((a.group("name").lower(), value))
-    if len(_ATTRS_SEEN) >= _ATTRS_KEPT:
-        _ATTRS_SEEN.clear()
-    found = _ATTRS_SEEN[raw] = tuple(out)
+    found = tuple(out)
+    if len(raw) <= _ATTRS_LONGEST:
+        if len(_ATTRS_SEEN) >= _ATTRS_KEPT:
+            _ATTRS_SEEN.clear()
+        _ATTRS_SEEN[raw] = found
     return found
