@@ -404,6 +404,20 @@ def unwrap(node: Node) -> None:
 
 def smooth(node: Node) -> None:
     """Merge adjacent text nodes, everywhere below ``node`` (bs4 ``smooth``)."""
+    after_text = False
+    for child in node.children:
+        if type(child) is Node:
+            after_text = False
+        elif after_text:
+            break  # two text nodes in a row: merge below
+        else:
+            after_text = True
+    else:
+        # no two in a row here (the usual case): the list stays as it is
+        for child in node.children:
+            if type(child) is Node:
+                smooth(child)
+        return
     merged: list[Child] = []
     run: list[Text] = []
     for child in node.children:
