@@ -76,8 +76,8 @@ def scan(html: str) -> list[Piece] | None:
 
 
 _ATTRS_SEEN: dict[str, tuple[tuple[str, str | None], ...]] = {}
-_ATTRS_KEPT = 8192  # distinct attribute strings remembered (then forgotten at once)
-_ATTRS_LONGEST = 512  # longer ones (a data: URL) are parsed each time, not kept
+ATTRS_KEPT = 8192  # distinct attribute strings remembered (then forgotten at once)
+ATTRS_LONGEST = 512  # longer ones (a data: URL) are parsed each time, not kept
 
 
 def attrs(raw: str) -> tuple[tuple[str, str | None], ...]:
@@ -98,8 +98,8 @@ def attrs(raw: str) -> tuple[tuple[str, str | None], ...]:
             value = unescape(value)
         out.append((a.group("name").lower(), value))
     found = tuple(out)
-    if len(raw) <= _ATTRS_LONGEST:
-        if len(_ATTRS_SEEN) >= _ATTRS_KEPT:
+    if len(raw) <= ATTRS_LONGEST:
+        if len(_ATTRS_SEEN) >= ATTRS_KEPT:
             _ATTRS_SEEN.clear()
         _ATTRS_SEEN[raw] = found
     return found
