@@ -765,9 +765,26 @@ class StoryIndex:
             look = np.flatnonzero(~keep & ~short & (cosine_floor <= 1.0 + _SLACK))
             if len(look):
                 floors = cosine_floor[look] - _SLACK
-                keep[look] = self._norm_bounds(packed, rows[look], float(floors.min())) >= floors
+                bounds = self._norm_bounds(packed, rows[look], float(floors.min()))
+                keep[look] = bounds >= floors
+                # Rows only the headline rule could merge: its own checks are a few set
+                # operations, the cosine needs the row's IDF vector for this batch.
+                plain = within[look] & (bounds >= settings.min_cosine - _SLACK)
+                for i in look[(bounds >= floors) & ~plain].tolist():
+                    keep[i] = self._headline_agrees(side, self._sides[rows[i]])
         keep &= ((flags & _EMPTY) == 0) | changed | ((flags & _NO_SIDE) != 0)
         return rows[keep], dist[keep]
+
+    def _headline_agrees(self, side: Side, other: Side | None) -> bool:
+        """Whether the headline rule's own conditions (not series parts, headline and
+        Dice floors) could hold, as decide() and the screen test them."""
+        if other is None:
+            return True
+        fa, fb = self.cache.of(side), self.cache.of(other)
+        if fa.part is not None and fb.part is not None and fa.part != fb.part:
+            return False
+        headline, dice = self.cache.headline(side, other)
+        return headline >= self.settings.min_headline - _SLACK and dice >= HEADLINE_DICE - _SLACK
 
     def _overlap_bounds(self, hashes: IntArray, rows: IntArray, floor: float) -> FloatArray:
         """Upper bounds of the shingle containment of the query (``hashes``) in every
