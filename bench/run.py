@@ -12,7 +12,7 @@ planted duplicate groups), processed in this one process, pinned to one core, by
     per source; ``feedgen`` writing one Atom file per topic.
 (b) feedhub: the real ``run_once`` against a real ``Storage`` in a temp dir (collect_local /
     collect_feed → parse_article / parse_feed, clean_many, make_article, make_index +
-    StoryIndex.match inside store_result, put_item, publish_topics → render_atom).  Its
+    StoryIndex.match inside store_result, put_items, publish_topics → render_atom).  Its
     stages are timed by wrapping those functions for the duration of the run:
 
     parse        collect_source (file read + parse_feed / parse_article)
@@ -20,7 +20,7 @@ planted duplicate groups), processed in this one process, pinned to one core, by
     fingerprint  make_article (fingerprint() is most of it)
     dedupe       make_index (IDF collection) + StoryIndex.match + the window reads
                  (Storage.candidates / texts_of)
-    store        the rest of store_result: content hashes, sort, put_item, transaction,
+    store        the rest of store_result: content hashes, sort, put_items, transaction,
                  record_attempt
     render       publish_topics (select_stories, render_atom, write_atomic)
 
@@ -438,6 +438,7 @@ def run_feedhub(c: corpus_mod.Corpus, work: Path) -> RunResult:
         (storage, "candidates", "  candidates read"),
         (storage, "texts_of", "  window texts read"),
         (storage, "put_item", "  put_item"),
+        (storage, "put_items", "  put_items (batched put_item)"),
         (pipeline, "publish_topics", "render"),
         (atom, "select_stories", "  select_stories"),
         (atom, "render_atom", "  render_atom"),

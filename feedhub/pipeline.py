@@ -36,7 +36,7 @@ from .clean import (
     sanitize_text,
 )
 from .collect import CollectResult
-from .collect.feeds import collect_feed
+from .collect.feeds import collect_feed, is_remote
 from .collect.http import USER_AGENT, Limits, make_client
 from .collect.local import collect_local, host_of, read_article
 from .config import Config, DedupeConfig, SourceConfig
@@ -45,7 +45,7 @@ from .dedupe.fingerprint import fingerprint
 from .dedupe.signals import Idf
 from .errors import ParseError, SourceError
 from .publish.atom import publish_topics
-from .storage import Candidate, Storage
+from .storage import Candidate, ItemRow, Storage
 from .types import Article, Cleaned, RawItem, stable_id
 
 log = logging.getLogger("feedhub")
@@ -341,9 +341,13 @@ def store_result(
     summary = SourceSummary(source.id, not_modified=result.not_modified)
     summary.errors.extend(e.message for e in result.errors)
     existing = storage.content_hashes(source.id)
-    todo = [r for r in result.items if existing.get(r.id) != r.content_hash]
-    summary.unchanged = len(result.items) - len(todo) + len(result.unchanged)
-    todo.sort(key=lambda r: ((r.published or now).isoformat(), r.id))
+    # each item's id and content hash once (both are SHA-256 of the item, recomputed
+    # by the properties on every access)
+    hashed = [(r, r.id, r.content_hash) for r in result.items]
+    keyed = [(r, rid) for r, rid, h in hashed if existing.get(rid) != h]
+    summary.unchanged = len(result.items) - len(keyed) + len(result.unchanged)
+    keyed.sort(key=lambda k: ((k[0].published or now).isoformat(), k[1]))
+    todo = [r for r, _ in keyed]
     window = timedelta(seconds=config.dedupe.window)
 
     def failed(raw: RawItem, exc: Exception) -> None:
@@ -381,10 +385,15 @@ def store_result(
         index, sides = make_index(config, prior, [a for _, a in articles], now, shared)
         failures = storage.source_state(source.id).error_count + 1 if result.failed else 0
         with storage.transaction():
+            # updated items keep their story: read them all at once, inside the
+            # transaction as before (the batch's own writes never change those rows'
+            # story, so reading first gives what reading item by item gave)
+            kept_story = storage.stories_of([a.id for _, a in articles if a.id in existing])
+            rows: list[ItemRow] = []
             for raw, article in articles:
                 sort_date = article.published or now
-                if raw.id in existing:
-                    story_id = storage.story_of(raw.id) or stable_id("story", raw.id)
+                if article.id in existing:
+                    story_id = kept_story.get(article.id) or stable_id("story", article.id)
                     summary.updated += 1
                 else:
                     match = index.match(
@@ -399,15 +408,17 @@ def store_result(
                         story_id = match.story_id
                         summary.merged += 1
                     else:
-                        story_id = stable_id("story", raw.id)
+                        story_id = stable_id("story", article.id)
                     summary.new += 1
-                storage.put_item(article, raw, story_id, now, sort_date)
+                rows.append((article, raw, story_id, now, sort_date))
                 index.add(
                     Candidate(article.id, story_id, article.fingerprint, sort_date, source.id),
                     sides[article.id],
                 )
+            # nothing in the loop reads the rows it writes: one batched write, in order
+            storage.put_items(rows)
             if result.files:  # files whose item is now stored: not read again unchanged
-                kept = {r.key for r in result.items if existing.get(r.id) == r.content_hash}
+                kept = {r.key for r, rid, h in hashed if existing.get(rid) == h}
                 kept.update(raw.key for raw, _ in articles)
                 storage.record_files(
                     source.id, (f for f in result.files if f[0] in kept), result.reading
@@ -443,7 +454,10 @@ def run_once(
     todo = sources if sources is not None else list(config.sources)
     # One client for the whole run: building one loads the CA bundle (about 20 ms),
     # which would otherwise dominate polling feeds that answer 304.
-    own_client = client is None and any(s.kind == "feed" for s in todo)
+    # Feeds read from local files never use it: a run of only those builds none.
+    own_client = client is None and any(
+        s.kind == "feed" and s.url is not None and is_remote(s.url) for s in todo
+    )
     shared = SharedDedupe()
     if own_client:
         client = make_client(limits_of(config))

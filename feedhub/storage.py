@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -225,6 +225,34 @@ def raw_to_json(raw: RawItem) -> str:
         },
         ensure_ascii=False,
     )
+
+
+# (article, raw item, story id, first_seen, sort_date): one row of Storage.put_items
+ItemRow = tuple[Article, RawItem, str, datetime, datetime]
+
+# Insert an item, or update everything but its identity (id, source_id, key) and
+# first_seen; parameters in column order.
+_UPSERT_ITEM = """INSERT INTO items (id, source_id, key, story_id, format, title, link, author,
+       outlet, wire, published, updated, first_seen, sort_date, categories, image,
+       content_hash, raw, html, text, fp, fp_version, blocks, learn_group)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+   ON CONFLICT(id) DO UPDATE SET
+       format = excluded.format, title = excluded.title, link = excluded.link,
+       author = excluded.author, outlet = excluded.outlet, wire = excluded.wire,
+       published = excluded.published, updated = excluded.updated,
+       sort_date = excluded.sort_date, categories = excluded.categories,
+       image = excluded.image, content_hash = excluded.content_hash, raw = excluded.raw,
+       html = excluded.html, text = excluded.text, story_id = excluded.story_id,
+       fp = excluded.fp, fp_version = excluded.fp_version, blocks = excluded.blocks,
+       learn_group = excluded.learn_group"""
+
+
+# What story_members reads of an item, by position (see there).
+_MEMBER_COLUMNS = (
+    "id, source_id, key, format, title, html, text, fp, link, author, outlet, wire, "
+    "published, updated, categories, image, content_hash, blocks, learn_group, "
+    "first_seen, story_id"
+)
 
 
 class Storage:
@@ -481,6 +509,18 @@ class Storage:
             out.update((r["id"], (r["text"], r["title"])) for r in rows)
         return out
 
+    def stories_of(self, ids: list[str]) -> dict[str, str]:
+        """item id → story id of the given items (those that exist)."""
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 500):  # SQLite caps bound parameters per statement
+            chunk = ids[i : i + 500]
+            rows = self._q(
+                f"SELECT id, story_id FROM items WHERE id IN ({','.join('?' * len(chunk))})",
+                tuple(chunk),
+            )
+            out.update((r["id"], r["story_id"]) for r in rows)
+        return out
+
     def story_of(self, item_id: str) -> str | None:
         rows = self._q("SELECT story_id FROM items WHERE id = ?", (item_id,))
         return rows[0]["story_id"] if rows else None
@@ -494,52 +534,65 @@ class Storage:
         sort_date: datetime,
     ) -> None:
         """Insert or update one item (call inside a transaction)."""
-        self._q(
-            "INSERT OR IGNORE INTO stories (id, created) VALUES (?, ?)",
-            (story_id, format_iso(first_seen)),
-        )
-        self._q(
-            """INSERT INTO items (id, source_id, key, story_id, format, title, link, author,
-                   outlet, wire, published, updated, first_seen, sort_date, categories, image,
-                   content_hash, raw, html, text, fp, fp_version, blocks, learn_group)
-               VALUES (:id, :source_id, :key, :story_id, :format, :title, :link, :author,
-                   :outlet, :wire, :published, :updated, :first_seen, :sort_date, :categories,
-                   :image, :content_hash, :raw, :html, :text, :fp, :fp_version, :blocks,
-                   :learn_group)
-               ON CONFLICT(id) DO UPDATE SET
-                   format = :format, title = :title, link = :link, author = :author,
-                   outlet = :outlet, wire = :wire, published = :published, updated = :updated,
-                   sort_date = :sort_date, categories = :categories, image = :image,
-                   content_hash = :content_hash, raw = :raw, html = :html, text = :text,
-                   story_id = :story_id, fp = :fp, fp_version = :fp_version, blocks = :blocks,
-                   learn_group = :learn_group""",
-            {
-                "id": article.id,
-                "source_id": article.source_id,
-                "key": article.key,
-                "story_id": story_id,
-                "format": article.format,
-                "title": article.title,
-                "link": article.link,
-                "author": article.author,
-                "outlet": article.outlet,
-                "wire": article.wire,
-                "published": format_iso(article.published),
-                "updated": format_iso(article.updated),
-                "first_seen": format_iso(first_seen),
-                "sort_date": format_iso(sort_date),
-                "categories": json.dumps(list(article.categories), ensure_ascii=False),
-                "image": article.image,
-                "content_hash": article.content_hash,
-                "raw": raw_to_json(raw),
-                "html": article.html,
-                "text": article.text,
-                "fp": to_signed(article.fingerprint),
-                "fp_version": FP_VERSION,
-                "blocks": json.dumps(list(article.blocks)),
-                "learn_group": article.learn_group,
-            },
-        )
+        self.put_items([(article, raw, story_id, first_seen, sort_date)])
+
+    def put_items(self, rows: Sequence[ItemRow]) -> None:
+        """Insert or update items, in order (call inside a transaction): the same rows as
+        :meth:`put_item` one by one, written by one prepared statement per table
+        (``executemany``) instead of two statements and a parameter dict per item.
+
+        All stories go first: an item row must find its story (foreign key).  Ids may
+        repeat (a feed with duplicate guids): items are upserted in order, so the last
+        one wins, as it does one by one."""
+        iso: dict[datetime, str | None] = {}  # a batch shares first_seen and many dates
+
+        def fmt(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            text = iso.get(value)
+            if text is None:
+                text = iso[value] = format_iso(value)
+            return text
+
+        try:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO stories (id, created) VALUES (?, ?)",
+                [(story_id, fmt(first_seen)) for _, _, story_id, first_seen, _ in rows],
+            )
+            self.db.executemany(
+                _UPSERT_ITEM,
+                [
+                    (
+                        a.id,
+                        a.source_id,
+                        a.key,
+                        story_id,
+                        a.format,
+                        a.title,
+                        a.link,
+                        a.author,
+                        a.outlet,
+                        a.wire,
+                        fmt(a.published),
+                        fmt(a.updated),
+                        fmt(first_seen),
+                        fmt(sort_date),
+                        json.dumps(list(a.categories), ensure_ascii=False),
+                        a.image,
+                        a.content_hash,
+                        raw_to_json(raw),
+                        a.html,
+                        a.text,
+                        to_signed(a.fingerprint),
+                        FP_VERSION,
+                        json.dumps(list(a.blocks)),
+                        a.learn_group,
+                    )
+                    for a, raw, story_id, first_seen, sort_date in rows
+                ],
+            )
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self.path}: {exc}") from None
 
     def _article(self, r: sqlite3.Row) -> Article:
         return Article(
@@ -568,19 +621,61 @@ class Storage:
         self, source_ids: tuple[str, ...]
     ) -> dict[str, list[tuple[Article, datetime]]]:
         """Every story with a member from ``source_ids`` → all its members with first_seen,
-        oldest first (sort date, then id: deterministic on every run)."""
+        oldest first (sort date, then id: deterministic on every run).
+
+        The articles are :meth:`_article`'s, read without the columns they do not use
+        (``raw`` is a second copy of the content), as plain tuples, and with each
+        distinct date text and empty list parsed once."""
         marks = ",".join("?" * len(source_ids))
-        rows = self._q(
-            f"""SELECT * FROM items WHERE story_id IN
-                  (SELECT story_id FROM items WHERE source_id IN ({marks}))
-                ORDER BY sort_date, id""",
-            source_ids,
-        )
+        try:
+            rows = self.db.execute(
+                f"""SELECT {_MEMBER_COLUMNS} FROM items WHERE story_id IN
+                      (SELECT story_id FROM items WHERE source_id IN ({marks}))
+                    ORDER BY sort_date, id""",
+                source_ids,
+            )
+            rows.row_factory = None  # tuples, not sqlite3.Row
+            fetched = rows.fetchall()
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self.path}: {exc}") from None
+        dates: dict[str | None, datetime | None] = {}
+
+        def date(text: str | None) -> datetime | None:
+            try:
+                return dates[text]
+            except KeyError:
+                value = dates[text] = parse_date(text)
+                return value
+
+        def strings(text: str) -> tuple[str, ...]:
+            return () if text == "[]" else tuple(json.loads(text))
+
         out: dict[str, list[tuple[Article, datetime]]] = {}
-        for r in rows:
-            first_seen = parse_date(r["first_seen"])
+        for r in fetched:
+            first_seen = date(r[19])
             assert first_seen is not None
-            out.setdefault(r["story_id"], []).append((self._article(r), first_seen))
+            article = Article(
+                id=r[0],
+                source_id=r[1],
+                key=r[2],
+                format=r[3],
+                title=r[4],
+                html=r[5],
+                text=r[6],
+                fingerprint=from_signed(r[7]),
+                link=r[8],
+                author=r[9],
+                outlet=r[10],
+                wire=r[11],
+                published=date(r[12]),
+                updated=date(r[13]),
+                categories=strings(r[14]),
+                image=r[15],
+                content_hash=r[16],
+                blocks=strings(r[17]),
+                learn_group=r[18],
+            )
+            out.setdefault(r[20], []).append((article, first_seen))
         return out
 
     def counts(self) -> tuple[int, int]:

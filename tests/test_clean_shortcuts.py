@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from feedhub.clean import builtin_pack
 from feedhub.clean.learn import block_key
+from feedhub.clean.prefilter import first_chars, may_search
 from feedhub.clean.rules import _any_of, _merge
 from feedhub.clean.sanitize import html_to_text, html_to_text_reference
 from feedhub.clean.tree import norm_text
@@ -101,3 +102,65 @@ def test_patterns_that_cannot_be_joined_are_asked_one_by_one(patterns: list[str]
 )
 def test_html_to_text_space_runs_equal_reference(html: str) -> None:
     assert html_to_text(html) == html_to_text_reference(html)
+
+
+_LONG = "正文内容，很长的一句话。" * 40
+
+
+@pytest.mark.parametrize("fmt", ["goodnews", "jekyll", "html"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        _LONG,
+        _LONG + "版权所有 某某网站，转载请注明出处",
+        "责任编辑：王五 " + _LONG,
+        "来源：中央社",
+        _LONG + "禁止转载" + _LONG,
+        "  获取更多RSS：" + _LONG,
+        "【希望之声2021年6月16日】" + _LONG,
+    ],
+)
+def test_first_search_on_long_texts_equals_rules_one_by_one(fmt: str, text: str) -> None:
+    """Long texts skip the joined pattern and may skip patterns by their first characters."""
+    pack = builtin_pack(fmt)
+    for key in (*_KEYS, "outlet_patterns", "wire_patterns", "related_labels"):
+        found = pack.first_search(key, text)
+        assert (found[0] if found else None) == _one_by_one(getattr(pack, key), text)
+
+
+# Regular expressions over a small alphabet, with what first_chars must see through
+# (groups, alternations, repeats, classes) and what it must give up on (anchors,
+# look-arounds, ".", "\s", negated classes, optional parts, inline flags).
+_ATOMS = ["a", "b", "中", "文", "[ab]", "[a-c]", "[^a]", ".", r"\s", "^", "$", r"\b", "(?=a)"]
+
+
+@st.composite
+def _regex(draw: st.DrawFn, depth: int = 0) -> str:
+    parts = []
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.integers(0, 5 if depth < 3 else 0))
+        if kind == 0:
+            part = draw(st.sampled_from(_ATOMS))
+        elif kind == 1:
+            part = f"({draw(_regex(depth + 1))})"
+        elif kind == 2:
+            part = f"(?:{draw(_regex(depth + 1))}|{draw(_regex(depth + 1))})"
+        elif kind == 3:
+            part = f"(?:{draw(_regex(depth + 1))}){draw(st.sampled_from(['*', '+', '?', '{2}', '{0,2}', '+?']))}"
+        elif kind == 4:
+            part = f"(?i:{draw(_regex(depth + 1))})"
+        else:
+            part = f"(?>{draw(_regex(depth + 1))})"
+        parts.append(part)
+    return "".join(parts)
+
+
+@given(_regex(), st.text(alphabet=st.sampled_from(["a", "b", "c", "A", "中", "文", " ", "\n"])))
+def test_first_chars_is_where_every_match_starts(pattern: str, text: str) -> None:
+    compiled = re.compile(pattern)
+    chars = first_chars(compiled)
+    if chars is None:
+        return
+    for m in compiled.finditer(text):
+        assert m.end() > m.start() and text[m.start()] in chars, (pattern, text)
+    assert may_search(chars, text) or compiled.search(text) is None

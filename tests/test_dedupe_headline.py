@@ -176,7 +176,7 @@ def test_array_idf_vectors_equal_the_reference_term_by_term_vectors() -> None:
         assert packed is not None and reference
         from feedhub.dedupe.signals import _VOCAB
 
-        names = {i: t for t, i in _VOCAB.ids.items()}
+        names = _VOCAB.names()
         got = {names[int(i)]: float(w) for i, w in zip(*packed, strict=True)}
         assert got.keys() == reference.keys()
         assert all(got[g] == pytest.approx(w, rel=1e-12) for g, w in reference.items())

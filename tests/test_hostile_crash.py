@@ -146,6 +146,15 @@ def grouping(folder: Path) -> tuple[set[tuple[str, str]], set[frozenset[tuple[st
     return {(s, k) for s, k, _ in rows}, {frozenset(m) for m in stories.values()}
 
 
+def started(log: Path, offset: int, proc: subprocess.Popen[bytes], limit: float = 60.0) -> None:
+    """Wait until the daemon spawned at ``offset`` of ``log`` prints its banner."""
+    deadline = time.monotonic() + limit
+    while b"feedhub daemon:" not in log.read_bytes()[offset:]:
+        assert proc.poll() is None, "the daemon exited before starting"
+        assert time.monotonic() < deadline, f"no daemon banner within {limit:g} s"
+        time.sleep(0.02)
+
+
 def run_once(config: Path) -> subprocess.CompletedProcess[str]:
     r = subprocess.run(
         [sys.executable, "-m", "feedhub", "run", "--once", "-c", str(config)],
@@ -176,8 +185,12 @@ def test_kill_9_at_random_moments_loses_and_duplicates_nothing(
                 stdout=log,
                 stderr=log,
             )
-            # startup (imports, migrations) takes ~0.5-1 s; the first tick does the most
-            time.sleep(rng.uniform(0.4, 2.5))
+            # Startup (imports, migrations) takes 0.5 s on a quiet machine and several on
+            # a loaded one, so the random moment is drawn from when the daemon starts
+            # its first tick (its banner), not from the spawn: otherwise load decides
+            # how many kills land in stores and writes instead of the random draw.
+            started(killed / "daemon.log", start, proc)
+            time.sleep(rng.uniform(0.0, 1.5))
             assert proc.poll() is None, f"the daemon exited by itself (kill {k})"
             proc.kill()  # SIGKILL
             proc.wait(timeout=30)

@@ -20,13 +20,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import markdown
-
 from ..types import Cleaned, RawItem, Removal
 from .dom import Unsupported
 from .fasttree import FastTreeCleaner
 from .learn import Learned, LearnSettings, learn, learn_group
 from .lines import clean_lines
+from .mdhtml import fast_markdown
 from .rules import RulePack, builtin_pack, pack_for
 from .sanitize import html_to_text, html_to_text_reference, sanitize, sanitize_text
 from .tree import TreeCleaner, clean_url
@@ -46,7 +45,10 @@ __all__ = [
 ]
 
 
-_MARKDOWN = markdown.Markdown(output_format="html")
+# Python-Markdown with the shortcuts of ``mdhtml`` (the raw-HTML step on the strict
+# tokenizer, the serializing of placeholder-only pages; same output, the original
+# code for anything they do not model).
+_MARKDOWN = fast_markdown()
 
 
 def _render(raw_text: str, content_type: str) -> str:
@@ -153,10 +155,12 @@ class Reuse:
     ``clean_many``'s second pass avoids parsing an article again.
     """
 
-    __slots__ = ("prepared",)
+    __slots__ = ("prepared", "final")
 
     def __init__(self) -> None:
         self.prepared: _Prepared | None = None
+        # the next call is the last: it may finish the prepared tree itself, not a copy
+        self.final = False
 
 
 def clean(
@@ -174,6 +178,9 @@ def clean(
         return _finish(_prepare(raw, pack, reference), learned)
     if reuse.prepared is None:
         reuse.prepared = _prepare(raw, pack, reference)
+    if reuse.final:
+        prepared, reuse.prepared = reuse.prepared, None
+        return _finish(prepared, learned)
     return _finish(reuse.prepared, learned, keep=True)
 
 
@@ -203,8 +210,15 @@ def clean_many(
     (the others go on); without ``on_error`` the exception propagates.
 
     Each article is parsed and rule-cleaned once: the second pass only redoes the
-    learned drops and what follows them, on the first pass's prepared tree.
+    learned drops and what follows them, on the first pass's prepared tree.  On the
+    fast tree stage, learning is done between preparing and finishing, so each
+    article is finished once (``_clean_many_deferred``; same results).
     """
+    if settings.enabled and not reference:
+        try:
+            return _clean_many_deferred(raws, pack_of, settings, history)
+        except Exception:  # noqa: BLE001, S110 - redone below, which reports it as it should
+            pass
     batch_ids = frozenset(r.id for r in raws)
     # What the stored history already teaches, for items whose group is known before
     # cleaning (a feed item's link or outlet): they are cleaned once with it, and only
@@ -246,6 +260,82 @@ def clean_many(
                 out[i] = clean(
                     raws[i], pack_of(raws[i]), learned, reference=reference, reuse=reuse[i]
                 )
+    return out
+
+
+@dataclass
+class _Deferred:
+    """What learning reads of an article whose finishing is put off: its group's
+    parts and its block keys (all known once the article is prepared)."""
+
+    link: str | None
+    outlet: str | None
+    blocks: tuple[str, ...]
+
+
+def _clean_many_deferred(
+    raws: Sequence[RawItem],
+    pack_of: Callable[[RawItem], RulePack],
+    settings: LearnSettings,
+    history: History | None,
+) -> list[Cleaned | None]:
+    """``clean_many``'s result, with each fast-path article finished once.
+
+    The two-pass way finishes every article with what was known before the batch,
+    learns from the batch, and finishes again the articles whose boilerplate changed
+    (half of a fresh folder): the first finishing of those is thrown away.  Learning
+    only reads an article's block keys, link and outlet, which are known after
+    ``_prepare``, so here the articles are prepared, the batch is learned from, and
+    each article is finished once, with what the two-pass way would have finished it
+    with last.  Finishing a prepared tree is the same whether it is done on the tree
+    or on a copy, so each result is the two-pass one.
+
+    Any exception, anywhere, propagates: ``clean_many`` then cleans the batch the
+    two-pass way, where a failing article is reported, and left out of learning, as it
+    always was.
+    """
+    batch_ids = frozenset(r.id for r in raws)
+    prior: dict[str, Learned] = {}
+    prior_of: list[Learned | None] = []
+    for raw in raws:
+        group = learn_group(raw.source_id, raw.link, raw.outlet) if raw.link or raw.outlet else ""
+        if group and history and group not in prior:
+            prior[group] = learn(group, [k for _, k in sorted(history(group, batch_ids))], settings)
+        prior_of.append(prior.get(group))
+    reuse = [Reuse() for _ in raws]
+    first: list[Cleaned | _Deferred] = []
+    for raw, known, again in zip(raws, prior_of, reuse, strict=True):
+        prep = again.prepared = _prepare(raw, pack_of(raw), False)
+        if prep.fast is None:  # the bs4 tree stage reads the text only when finishing
+            first.append(_finish(prep, known, keep=True))
+        else:
+            link = clean_url(prep.link, prep.pack) if prep.link else None
+            first.append(_Deferred(link, prep.fast.outlet, prep.fast.block_keys))
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(first):
+        raw = raws[i]
+        group = learn_group(raw.source_id, raw.link or c.link, raw.outlet or c.outlet)
+        groups.setdefault(group, []).append(i)
+    final: list[Learned | None] = list(prior_of)  # what each article is finished with
+    again_after: set[int] = set()  # finished once already, and again now
+    for group, idxs in groups.items():
+        past = history(group, batch_ids) if history else []
+        now = [(_sort_key(raws[i]), first[i].blocks) for i in idxs]
+        recent = [keys for _, keys in sorted(past + now)]
+        learned = learn(group, recent, settings)
+        for i in idxs:
+            known = prior_of[i]
+            used = known.boilerplate if known is not None else frozenset()
+            if (learned.boilerplate ^ used).intersection(first[i].blocks):
+                final[i] = learned
+                again_after.add(i)
+    out: list[Cleaned | None] = []
+    for i, (raw, c) in enumerate(zip(raws, first, strict=True)):
+        if isinstance(c, Cleaned) and i not in again_after:
+            out.append(c)
+            continue
+        reuse[i].final = True
+        out.append(clean(raw, pack_of(raw), final[i], reuse=reuse[i]))
     return out
 
 

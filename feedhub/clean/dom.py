@@ -24,6 +24,8 @@ from bs4.builder import HTMLTreeBuilder
 from bs4.builder._htmlparser import BeautifulSoupHTMLParser
 from bs4.dammit import EntitySubstitution
 
+from . import tokens
+
 # bs4's own tables, so the two trees cannot drift apart on a bs4 upgrade.
 VOID = frozenset(HTMLTreeBuilder.DEFAULT_EMPTY_ELEMENT_TAGS or ())
 _LIST_ATTRS = {k: frozenset(v) for k, v in HTMLTreeBuilder.DEFAULT_CDATA_LIST_ATTRIBUTES.items()}
@@ -42,6 +44,7 @@ _ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"
 _XML_SPECIAL = re.compile("[<>&]")
 _XML_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 _NOT_WS = re.compile(r"\S+")
+_dereference = BeautifulSoupHTMLParser._dereference_numeric_character_reference
 
 
 class Unsupported(Exception):
@@ -147,8 +150,7 @@ class _Builder(HTMLParser):
         self.data.append(data)
 
     def handle_charref(self, name: str) -> None:
-        ref = BeautifulSoupHTMLParser._dereference_numeric_character_reference
-        dereferenced, _, extra = ref(name)
+        dereferenced, _, extra = _dereference(name)
         self.data.append(dereferenced)
         self.data.append(extra)
 
@@ -179,11 +181,100 @@ def parse(html: str) -> Node:
     """
     if UNSUPPORTED_MARKUP.search(html):
         raise Unsupported("markup")
-    b = _Builder()
+    found = tokens.scan(html)
+    if found is not None:
+        return _build(found)
+    b = _Builder()  # markup the strict tokenizer does not model: html.parser's own loop
     b.feed(html)
     b.close()
     b.end_data()
     return b.root
+
+
+def _build(found: list[tokens.Piece]) -> Node:
+    """The tree ``_Builder`` makes of a document ``tokens.scan`` split into ``found``,
+    with its handlers folded into one loop.
+
+    A start tag that closes at once (``<x/>``, or a void element) is pushed and popped
+    again by ``_Builder``: here it is only appended.  Everything else is the handler of
+    the same event, step for step.
+    """
+    root = Node("[document]", {}, None)
+    stack = [root]
+    parent = root
+    is_open: dict[str, int] = {}
+    closed_void: list[str] = []
+    data: list[str] = []
+    for text, stag, tag, attrs, slash, etag, end, comment, _, ref, ent, num, amp in found:
+        if text:
+            data.append(text)
+        if ref:
+            if ent:
+                character = _ENTITIES.get(ent)
+                data.append(character if character is not None else f"&{ent}")
+            else:
+                dereferenced, _, extra = _dereference(num)
+                data.append(dereferenced)
+                data.append(extra)
+            continue
+        if amp:
+            data.append("&")
+            continue
+        if etag:
+            tag = end.lower()
+            if tag in closed_void:
+                closed_void.remove(tag)  # the "</br>" of a "<br>" already closed
+                continue
+        elif stag:
+            tag = tag.lower()
+            if tag in _UNMODELLED:
+                raise Unsupported(tag)
+        elif not comment:
+            continue  # the text after the last construct
+        # a tag or a comment: the text before it is one node (end_data)
+        if data:
+            s = "".join(data)
+            data = []
+            if not s.strip(_ASCII_SPACES):
+                s = "\n" if "\n" in s else " "
+            parent.children.append(Text(s))
+        if stag:
+            raw: dict[str, str] = {}
+            for key, value in tokens.attrs(attrs):
+                raw[key] = "" if value is None else value  # a repeated attribute: last wins
+            specific = _LIST_ATTRS.get(tag)
+            values: dict[str, AttrValue] = {
+                key: _NOT_WS.findall(value)
+                if key in _LIST_ANY or (specific and key in specific)
+                else value
+                for key, value in raw.items()
+            }
+            node = Node(tag, values, parent)
+            parent.children.append(node)
+            if slash:  # <x/>: opened and closed
+                continue
+            if tag in VOID:
+                closed_void.append(tag)
+                continue
+            stack.append(node)
+            parent = node
+            is_open[tag] = is_open.get(tag, 0) + 1
+        elif etag:
+            # bs4's _popToTag: close up to the most recent open tag of that name, if any
+            if is_open.get(tag):
+                while len(stack) > 1:
+                    popped = stack.pop()
+                    is_open[popped.name] -= 1
+                    if popped.name == tag:
+                        break
+                parent = stack[-1]
+        # a comment leaves nothing in the tree
+    if data:
+        s = "".join(data)
+        if not s.strip(_ASCII_SPACES):
+            s = "\n" if "\n" in s else " "
+        parent.children.append(Text(s))
+    return root
 
 
 # ------------------------------------------------------------------ reading
@@ -192,17 +283,24 @@ def parse(html: str) -> Node:
 def elements(root: Node, names: frozenset[str] | None = None) -> list[Node]:
     """Descendant elements in document order (optionally only these names)."""
     out: list[Node] = []
-    stack = [iter(root.children)]
-    while stack:
-        for child in stack[-1]:
+    # a stack of what is still to visit, next on top: children go on reversed
+    todo: list[Child] = root.children[::-1]
+    pop, push = todo.pop, todo.extend
+    if names is None:
+        while todo:
+            child = pop()
             if type(child) is Node:
-                if names is None or child.name in names:
+                out.append(child)
+                if child.children:
+                    push(reversed(child.children))
+    else:
+        while todo:
+            child = pop()
+            if type(child) is Node:
+                if child.name in names:
                     out.append(child)
                 if child.children:
-                    stack.append(iter(child.children))
-                    break
-        else:
-            stack.pop()
+                    push(reversed(child.children))
     return out
 
 
@@ -257,6 +355,11 @@ def next_sibling_element(node: Node) -> Node | None:
 
 
 def index(children: list[Child], child: Child) -> int:
+    """Where ``child`` is in ``children``, by identity."""
+    if type(child) is Node:
+        # list.index compares with ==, which for a Node is identity (Node has no __eq__;
+        # a Text compared with a Node is unequal): the same answer, in C
+        return children.index(child)
     for i, c in enumerate(children):
         if c is child:
             return i

@@ -21,6 +21,10 @@ import soupsieve
 import yaml
 
 from ..config import RulesConfig
+from .prefilter import first_chars, may_search
+
+# Texts shorter than this are screened with all of a key's patterns joined in one.
+JOINED_BELOW = 64
 
 Named = tuple[tuple[str, str], ...]
 
@@ -47,6 +51,10 @@ class RulePack:
     _compiled: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     _hosts: dict[str, RulePack] = field(default_factory=dict, compare=False, repr=False)
     _joined: dict[str, re.Pattern[str] | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # per pattern key: (rule, pattern, the characters its matches start with)
+    _screened: dict[str, tuple[tuple[str, re.Pattern[str], tuple[str, ...] | None], ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -76,16 +84,22 @@ class RulePack:
     ) -> tuple[str, re.Pattern[str], re.Match[str]] | None:
         """The first rule of the ``key`` patterns (in order) whose pattern ``search``es
         ``text``: (rule name, pattern, match), or None."""
-        rules: tuple[tuple[str, re.Pattern[str]], ...] = getattr(self, key)
         try:
             combined = self._joined[key]
+            screened = self._screened[key]
         except KeyError:
+            rules: tuple[tuple[str, re.Pattern[str]], ...] = getattr(self, key)
             combined = self._joined[key] = _any_of([p for _, p in rules])
-        # Most texts match no rule: one search of the alternation says so at once,
-        # where asking each pattern costs a call apiece.
-        if combined is not None and not combined.search(text):
+            screened = self._screened[key] = tuple((r, p, first_chars(p)) for r, p in rules)
+        # Most texts match no rule.  For a short text (a line) one search of the
+        # alternation says so at once, where asking each pattern costs a call apiece;
+        # over a long text (a block) the alternation is tried at every position, which
+        # patterns searched alone (a "^…" one at the start only) avoid.
+        if combined is not None and len(text) < JOINED_BELOW and not combined.search(text):
             return None
-        for rule, pattern in rules:
+        for rule, pattern, chars in screened:
+            if chars is not None and not may_search(chars, text):
+                continue  # a match would start with one of these characters: none here
             m = pattern.search(text)
             if m:
                 return rule, pattern, m

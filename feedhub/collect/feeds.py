@@ -86,6 +86,11 @@ def _local_path(url: str) -> Path | None:
     return Path(url)
 
 
+def is_remote(url: str) -> bool:
+    """Whether a feed ``url`` is fetched over HTTP (else it is read from a local file)."""
+    return _local_path(url) is None
+
+
 def _absolute(link: Any, base: str) -> str | None:
     """Entry links relative to the feed's own URL (feedparser leaves them as written)."""
     if not link:

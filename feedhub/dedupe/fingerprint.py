@@ -85,7 +85,9 @@ def _points(text: str) -> U64:
     if len(points) and int(points.max()) >= 1 << 16:  # astral characters: the regex path
         s = _KEEP.sub("", s)
         return np.frombuffer(s.encode("utf-32-le", "surrogatepass"), np.uint32).astype(np.uint64)
-    return points[_word_table()[points]].astype(np.uint64)
+    # take/compress: the same gather and mask as table[points] / points[mask], without
+    # fancy indexing's generic setup (a third of this function's time on short texts)
+    return points.compress(_word_table().take(points)).astype(np.uint64)
 
 
 def stream_length(text: str) -> int:
@@ -93,37 +95,52 @@ def stream_length(text: str) -> int:
     return len(_points(text))
 
 
+assert SHINGLE == 3, "shingle_hashes packs exactly three code points per key"
+# mix64's constants as numpy scalars, made once (not on every call)
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_S21, _S42 = np.uint64(21), np.uint64(42)
+_S27, _S30, _S31 = np.uint64(27), np.uint64(30), np.uint64(31)
+
+
 def shingle_hashes(text: str) -> U64:
-    """One 64-bit hash per character shingle of ``normalize(text)``, in order."""
+    """One 64-bit hash per character shingle of ``normalize(text)``, in order.
+
+    The values are :func:`mix64` of the packed shingle keys; written with in-place
+    operations on one array (and one scratch array), because on an article's few
+    hundred shingles numpy's per-call cost and temporaries outweigh the arithmetic."""
     points = _points(text)
     if not len(points):
         return np.zeros(0, np.uint64)
     if len(points) < SHINGLE:  # the whole stream is the one feature
         points = np.concatenate([points, np.zeros(SHINGLE - len(points), np.uint64)])
-    width = len(points) - SHINGLE + 1
-    key = np.zeros(width, np.uint64)
-    for i in range(SHINGLE):  # code points are < 2**21: the key is injective
-        key = (key << np.uint64(21)) | points[i : i + width]
-    return mix64(key)
-
-
-# _BIT_OF[v, k]: bit k of byte value v
-_BIT_OF = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little")
-_BYTE_COLUMN = np.arange(8, dtype=np.int64) * 256
+    # three code points (SHINGLE, asserted above), each < 2**21: the key is injective
+    x = points[:-2] << _S42
+    x |= points[1:-1] << _S21
+    x |= points[2:]
+    t = x >> _S30  # mix64, in place
+    x ^= t
+    x *= _M1
+    np.right_shift(x, _S27, out=t)
+    x ^= t
+    x *= _M2
+    np.right_shift(x, _S31, out=t)
+    x ^= t
+    return x
 
 
 def fingerprint(text: str) -> int:
     """Unsigned 64-bit simhash of ``text`` (0 for empty text): bit i is set when more
-    than half of the shingle hashes have it set.  Bits are counted through byte
-    histograms (one bincount, then a 2048 x 8 table product) rather than by
-    expanding every hash into 64 bit cells."""
+    than half of the shingle hashes have it set.  The hashes' bits are unpacked
+    little-endian (column 8 j + k is bit k of byte j, i.e. bit 8 j + k of the value)
+    and each column summed: fewer numpy calls than byte histograms and a table
+    product, which is what an article-sized input pays for."""
     hashes = shingle_hashes(text)
     if not len(hashes):
         return 0
-    by_byte = hashes.astype("<u8").view(np.uint8).reshape(-1, 8) + _BYTE_COLUMN
-    histogram = np.bincount(by_byte.ravel(), minlength=2048).reshape(8, 256)
-    ones = (histogram @ _BIT_OF).ravel()  # ones[8 j + k]: bit 8 j + k
-    return int.from_bytes(np.packbits(2 * ones > len(hashes), bitorder="little"), "little")
+    raw = hashes.astype("<u8", copy=False).view(np.uint8)  # no copy on little-endian
+    ones = np.unpackbits(raw, bitorder="little").reshape(-1, BITS).sum(axis=0, dtype=np.int32)
+    bits = np.packbits(2 * ones > len(hashes), bitorder="little")
+    return int.from_bytes(bits.tobytes(), "little")
 
 
 def shingle_hash(shingle: bytes) -> int:

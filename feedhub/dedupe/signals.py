@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import opencc
 
+from . import textfast
+
 
 @cache
 def _t2s() -> opencc.OpenCC:
@@ -35,7 +37,7 @@ def script_normalize(text: str) -> str:
 
     Cached: the shingles, tokens and terms of one article each start from it, and
     NFKC plus OpenCC were a fifth of cleaning-and-dedupe time."""
-    return str(_t2s().convert(unicodedata.normalize("NFKC", text).lower()))
+    return str(_t2s().convert(textfast.nfkc_lower(text)))
 
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff]+")
@@ -72,22 +74,56 @@ IntArray = np.ndarray[Any, np.dtype[np.int64]]
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 
+def _is_bigram(term: str) -> bool:
+    return len(term) == 2 and _CJK_RUN.fullmatch(term) is not None
+
+
 class _Vocabulary:
     """Process-wide term → integer id, with each id's population: the IDF arithmetic
-    then runs on arrays instead of one dictionary lookup per term and document."""
+    then runs on arrays instead of one dictionary lookup per term and document.
+
+    CJK bigrams are keyed by their two code points packed in an integer
+    (:func:`textfast.cjk_bigrams` counts them so, without a string per bigram); other
+    terms by their string.  Ids are handed out in the order terms are first seen."""
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
+        self.bigrams: dict[int, int] = {}
+        self.size = 0
         self.population = np.zeros(1024, np.int8)
 
+    def _new(self, population: int) -> int:
+        i = self.size
+        self.size += 1
+        if i >= len(self.population):
+            self.population = np.concatenate([self.population, np.zeros_like(self.population)])
+        self.population[i] = population
+        return i
+
+    def get(self, term: str) -> int | None:
+        if _is_bigram(term):
+            return self.bigrams.get((ord(term[0]) << 21) | ord(term[1]))
+        return self.ids.get(term)
+
     def id(self, term: str) -> int:
+        if _is_bigram(term):
+            return self.bigram_id((ord(term[0]) << 21) | ord(term[1]))
         i = self.ids.get(term)
         if i is None:
-            i = self.ids[term] = len(self.ids)
-            if i >= len(self.population):
-                self.population = np.concatenate([self.population, np.zeros_like(self.population)])
-            self.population[i] = _POPULATIONS.index(_population(term))
+            i = self.ids[term] = self._new(_POPULATIONS.index(_population(term)))
         return i
+
+    def bigram_id(self, key: int) -> int:
+        i = self.bigrams.get(key)
+        if i is None:
+            i = self.bigrams[key] = self._new(0)  # "cjk"
+        return i
+
+    def names(self) -> dict[int, str]:
+        """id → term (for tests and debugging)."""
+        out = {i: t for t, i in self.ids.items()}
+        out.update((i, textfast.bigram_string(k)) for k, i in self.bigrams.items())
+        return out
 
 
 _VOCAB = _Vocabulary()
@@ -95,16 +131,38 @@ _VOCAB = _Vocabulary()
 
 def vocabulary_size() -> int:
     """How many term ids exist: a dense array this long can hold any term vector."""
-    return len(_VOCAB.ids)
+    return _VOCAB.size
 
 
 @lru_cache(maxsize=4096)
 def term_array(text: str) -> tuple[IntArray, FloatArray]:
     """:func:`terms` as (sorted vocabulary ids, sublinear TF 1 + log tf).  Cached like
-    :func:`terms`; callers must not mutate the arrays."""
-    counts = terms(text)
-    ids = np.fromiter((_VOCAB.id(g) for g in counts), np.int64, len(counts))
-    tf = 1 + np.log(np.fromiter(counts.values(), np.float64, len(counts)))
+    :func:`terms`; callers must not mutate the arrays.
+
+    The CJK bigrams are counted as integer keys (:func:`textfast.cjk_bigrams`) and
+    the words and numbers as in :func:`terms`, all in the order :func:`terms` lists
+    them, so new terms get the same ids as through :func:`terms` (tests hold the two
+    equal)."""
+    s = script_normalize(text)
+    cp = textfast.points(s)
+    if cp is None:  # beyond the BMP: term by term
+        counts = terms(text)
+        ids = np.fromiter((_VOCAB.id(g) for g in counts), np.int64, len(counts))
+        tf = 1 + np.log(np.fromiter(counts.values(), np.float64, len(counts)))
+    else:
+        keys, freq = textfast.cjk_bigrams(cp)
+        rest: Counter[str] = Counter()
+        other = s if s.isascii() else _CJK_RUN.sub(" ", s)
+        rest.update(LATIN + w for w in _WORD.findall(other))
+        rest.update(NUMBER + n for n in _NUMBER.findall(other))
+        bigram_id = _VOCAB.bigram_id
+        ids = np.fromiter(
+            [*map(bigram_id, keys), *map(_VOCAB.id, rest)], np.int64, len(keys) + len(rest)
+        )
+        counts_all = np.concatenate([freq, np.fromiter(rest.values(), np.int64, len(rest))]).astype(
+            np.float64
+        )
+        tf = 1 + np.log(counts_all)
     order = np.argsort(ids)
     return ids[order], tf[order]
 
@@ -142,8 +200,8 @@ class Idf:
 
     def add(self, text: str) -> None:
         ids, _ = term_array(text)
-        if len(_VOCAB.ids) > len(self._df):
-            grown = np.zeros(max(len(_VOCAB.ids), 2 * len(self._df)), np.int64)
+        if _VOCAB.size > len(self._df):
+            grown = np.zeros(max(_VOCAB.size, 2 * len(self._df)), np.int64)
             grown[: len(self._df)] = self._df
             self._df = grown
         self._df[ids] += 1  # ids are unique within one text
@@ -152,7 +210,7 @@ class Idf:
         self.docs["any"] += 1
 
     def df(self, term: str) -> int:
-        i = _VOCAB.ids.get(term)
+        i = _VOCAB.get(term)
         return int(self._df[i]) if i is not None and i < len(self._df) else 0
 
     def weight(self, term: str) -> float | None:

@@ -34,6 +34,8 @@ def representative(
     copy, else the most complete text (longest), else the earliest, then lowest id.
     The entry id is the story's, so changing the representative never makes a
     reader see a new entry."""
+    if len(members) == 1:  # most stories: min() of one, without its key
+        return members[0]
     rank = {o.casefold(): i for i, o in enumerate(prefer)}
 
     def key(m: tuple[Article, datetime]) -> tuple[int, int, str, str]:

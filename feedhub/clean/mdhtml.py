@@ -1,0 +1,241 @@
+"""Python-Markdown on mirror pages, without its slow generic parts, with equal output.
+
+Python-Markdown takes raw HTML blocks out of a document before parsing the Markdown
+(``HtmlBlockPreprocessor``): it runs its own patched copy of ``html.parser`` over the
+whole document, and an ``HTMLExtractor`` decides from each event (and the event's line
+and column) what is a raw block.  On mirror pages, whose bodies are hundreds of lines
+of prettified HTML, that loop is most of the Markdown time.  What is left after it is
+usually nothing but the blocks' placeholders and blank lines (a page's Markdown lines
+are nav and promo lines, which the line stage has dropped), and running the block
+parser, the inline patterns and the serializer over that is the rest of the time.
+
+Two shortcuts, each declining anything it does not model:
+
+* :func:`extract` is ``HTMLExtractor``'s decisions, handler for handler, on the
+  constructs ``tokens.scan`` found (the same ones, at the same positions, as the parser
+  loop's);
+* :class:`FastMarkdown` writes the serialized tree itself when every paragraph is made
+  of placeholder lines and ``[text](url)`` lines with plain text, then runs the real
+  postprocessors.
+
+``tests/test_clean_tokens.py`` compares whole renderings with plain Python-Markdown on
+generated documents and on every corpus.
+"""
+
+from __future__ import annotations
+
+import re
+
+import markdown
+from markdown import util
+from markdown.htmlparser import blank_line_re, inner_blank_line_re, void_tags
+from markdown.preprocessors import HtmlBlockPreprocessor
+
+from . import tokens
+
+
+def extract(md: markdown.Markdown, source: str) -> list[str] | None:
+    """``HtmlBlockPreprocessor.run`` on ``source`` (joined lines): the remaining lines,
+    with the raw blocks stored in ``md.htmlStash``; None if ``tokens.scan`` declines.
+
+    Each branch below is the ``HTMLExtractor`` handler of that event (named in its
+    comment); the text they store is the construct's own source text, which is what
+    ``get_starttag_text``/``get_endtag_text`` and the reference handlers rebuild.
+    """
+    found = tokens.scan(source)
+    if found is None:
+        return None
+    block_level = frozenset(md.block_level_elements)
+    store = md.htmlStash.store
+    inraw = intail = False
+    stack: list[str] = []
+    inline_stack: list[str] = []
+    cache: list[str] = []
+    doc: list[str] = []
+
+    def at_line_start(pos: int) -> bool:
+        line = source.rfind("\n", 0, pos) + 1
+        return pos - line <= 3 and not source[line:pos].strip()
+
+    def empty_tag(data: str, pos: int, end: int, is_block: bool) -> None:
+        # handle_empty_tag
+        nonlocal intail
+        if inraw or intail:
+            cache.append(data)
+        elif is_block and at_line_start(pos):
+            if blank_line_re.match(source[end:]):
+                data += "\n"
+            else:
+                intail = True
+            item = doc[-1] if doc else ""
+            if not item.endswith("\n\n") and item.endswith("\n"):
+                doc.append("\n")
+            doc.append(store(data))
+            doc.append("\n\n")
+        else:
+            doc.append(data)
+
+    pos = 0
+    for data, stag, tag, _, slash, etag, end_name, comment, cdata, ref, _, _, amp in found:
+        if data:
+            # handle_data
+            if intail and "\n" in data:
+                intail = False
+            if inraw:
+                cache.append(data)
+            else:
+                if inner_blank_line_re.search(data):
+                    inline_stack = []
+                doc.append(data)
+            pos += len(data)
+        text = stag or etag or comment or ref or amp
+        if not text:
+            break  # the text after the last construct
+        start = pos
+        pos = end = start + len(text)
+        if stag:
+            tag = tag.lower()
+            if slash or tag == "hr":  # handle_startendtag ("hr" is an "empty tag")
+                empty_tag(text, start, end, tag in block_level)
+                continue
+            # handle_starttag
+            if tag in block_level and (intail or (not inraw and at_line_start(start))):
+                inraw = True
+                doc.append("\n")
+            if inraw:
+                stack.append(tag)
+                cache.append(text)
+            else:
+                doc.append(text)
+                if tag not in block_level and tag not in void_tags:
+                    inline_stack.append(tag)
+        elif etag:
+            # handle_endtag
+            tag = end_name.lower()
+            if inraw:
+                cache.append(text)
+                if tag in stack:
+                    while stack:
+                        if stack.pop() == tag:
+                            break
+                if not stack:
+                    if blank_line_re.match(source[end:]):
+                        cache.append("\n")
+                    else:
+                        intail = True
+                    inraw = False
+                    doc.append(store("".join(cache)))
+                    doc.append("\n\n")
+                    cache = []
+            else:
+                doc.append(text)
+                if tag in inline_stack:
+                    while inline_stack:
+                        if inline_stack.pop() == tag:
+                            break
+        elif comment:
+            # handle_comment
+            is_block = bool(inner_blank_line_re.search(cdata)) or not _inline_close_follows(
+                inline_stack, source, end
+            )
+            empty_tag(text, start, end, is_block)
+        elif amp:
+            # handle_data("&")
+            if inraw:
+                cache.append(text)
+            else:
+                doc.append(text)
+        else:
+            # handle_entityref / handle_charref
+            empty_tag(text, start, end, False)
+    # close()
+    if cache:
+        doc.append(store("".join(cache)))
+    return "".join(doc).split("\n")
+
+
+def _inline_close_follows(inline_stack: list[str], source: str, end: int) -> bool:
+    """``HTMLExtractor.inline_close_follows`` for a comment ending at ``end``."""
+    if not inline_stack:
+        return False
+    rest = inner_blank_line_re.split(source[end:], 1)[0]
+    return any(re.search(rf"</\s*{re.escape(tag)}\s*>", rest, re.I) for tag in inline_stack)
+
+
+class FastHtmlBlockPreprocessor(HtmlBlockPreprocessor):
+    """``HtmlBlockPreprocessor`` through :func:`extract` where ``tokens`` models the
+    document, the original otherwise."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        out = extract(self.md, "\n".join(lines))
+        return super().run(lines) if out is None else out
+
+
+_PLACEHOLDER = re.compile(util.HTML_PLACEHOLDER % r"[0-9]+")
+# A "[text](url)" line that no other inline pattern can touch: no markup, escape,
+# emphasis, reference or entity characters in the text, nothing but URL characters in
+# the URL, nothing around it.
+_LINK = re.compile(r"\[([^\[\]\\`*_<>&!\x02\x03\n]+)\]\(([^\s()<>&\"'\\`\x02\x03]+)\)")
+
+
+def _paragraph(text: str) -> str | None:
+    """The serialized ``<p>`` Python-Markdown makes of ``text`` (lines of placeholders,
+    links and single spaces), or None if a line is anything else."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if line == " " or _PLACEHOLDER.fullmatch(line):
+            # one space before a newline is no line break (two are)
+            out.append(line)
+            continue
+        link = _LINK.fullmatch(line)
+        if link is None:
+            return None
+        out.append(f'<a href="{link.group(2)}">{link.group(1)}</a>')
+    return "<p>" + "\n".join(out) + "</p>"
+
+
+def serialize_simple(lines: list[str]) -> str | None:
+    """What the block parser, tree processors and serializer make of the preprocessed
+    ``lines`` (top-level tags stripped), when they hold only paragraphs of placeholder
+    and link lines; None otherwise.
+
+    The block parser splits on blank lines and drops each block's leading newlines
+    (``EmptyBlockProcessor``); a block of such lines matches no processor before
+    ``ParagraphProcessor``, which drops a blank block and left-strips the others; the
+    prettifier puts one newline between paragraphs.
+    """
+    paragraphs: list[str] = []
+    for block in "\n".join(lines).split("\n\n"):
+        if not block.strip():
+            continue
+        p = _paragraph(block.lstrip())
+        if p is None:
+            return None
+        paragraphs.append(p)
+    return "\n".join(paragraphs)
+
+
+class FastMarkdown(markdown.Markdown):
+    """``markdown.Markdown`` with the shortcuts above (plain output, no extensions)."""
+
+    def __init__(self) -> None:
+        super().__init__(output_format="html")
+        self.preprocessors.register(FastHtmlBlockPreprocessor(self), "html_block", 20)
+
+    def convert(self, source: str) -> str:
+        if not source.strip() or "\x02" in source or "\x03" in source:
+            return super().convert(source)
+        lines = source.split("\n")
+        for prep in self.preprocessors:
+            lines = prep.run(lines)
+        output = serialize_simple(lines)
+        if output is None:
+            # not modelled: start again, the whole way through Python-Markdown
+            return super(FastMarkdown, self.reset()).convert(source)
+        for pp in self.postprocessors:
+            output = pp.run(output)
+        return output.strip()
+
+
+def fast_markdown() -> FastMarkdown:
+    return FastMarkdown()
