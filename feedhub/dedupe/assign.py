@@ -500,15 +500,18 @@ class StoryIndex:
     random simhash distance (30+ bits) but whose headlines agree.
 
     The distance route is one vectorised pass over the rows' fingerprints (at 24 and
-    32 bits no bucket table beats a scan, see ``index.py``).  It lists about a hundred
-    rows per article, nearly all of which no rule can merge, so before any per-batch
-    work each row goes through bounds read from run-long columns (filled once per row,
-    independent of the IDF collection):
+    32 bits no bucket table beats a scan, see ``index.py``).  It lists about 80 rows
+    per article on the bench corpus, nearly all of which no rule can merge, so before
+    any per-batch work each row goes through bounds read from run-long columns (filled
+    once per row, independent of the IDF collection; bitmaps probed with the query's
+    keys first where that reads less, see :class:`Bitsets`):
 
     * overlap: an upper bound of the shingle containment (:meth:`Rows.overlap_bounds`);
     * cosine: the norm of the query's weights over the terms the row contains, an
       upper bound of their cosine whatever the row's weights (:meth:`Rows.norm_bounds`);
-    * headline: the row must share a headline term with the query.
+    * headline: the row must share one of the query's heaviest headline terms
+      (:meth:`_headline_prefix`: Dice needs one) and, where only the headline rule could
+      merge it, clear the headline and Dice floors (:meth:`_headline_agrees`).
 
     A row that no rule could merge under these bounds is dropped; the rest go through
     :meth:`FeatureCache.screen` and :func:`decide` as before, so the verdicts are those
