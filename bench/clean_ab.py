@@ -1,8 +1,8 @@
 """Cleaning stage, before and after: an older revision's ``feedhub.clean`` against this
 tree's, in one process, on the same articles, interleaved.
 
-    taskset -c 1 python bench/clean_ab.py                  # against the merge base with main
-    taskset -c 1 python bench/clean_ab.py --rev a97384e --articles 1000 --repeat 5
+    taskset -c 1 python bench/clean_ab.py                  # against BEFORE (below)
+    taskset -c 1 python bench/clean_ab.py --rev HEAD~1 --articles 1000 --repeat 5
 
 The older revision's ``feedhub`` package is exported with ``git archive`` into a temp
 folder as ``feedhub_old`` (its imports are relative, so it runs on its own code) and
@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# The last revision before the fast clean stage (tokens, mdhtml, deferred finishing).
+BEFORE = "a97384e"
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
@@ -86,19 +88,11 @@ def best(fn: Callable[[], object], repeat: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rev", default="")
+    parser.add_argument("--rev", default=BEFORE)
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    rev = (
-        args.rev
-        or subprocess.run(
-            ["git", "-C", str(ROOT), "merge-base", "HEAD", "main"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    )
+    rev = args.rev
     with tempfile.TemporaryDirectory() as tmp:
         load_old(rev, Path(tmp) / "old")
         old_clean = importlib.import_module("feedhub_old.clean")

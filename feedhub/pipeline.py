@@ -34,11 +34,11 @@ from .clean import (
     group_of,
     pack_for,
 )
+from .clean.sanitize import sanitize_text
 from .collect import CollectResult
 from .collect.feeds import collect_feed, is_remote
 from .collect.http import USER_AGENT, Limits, make_client
 from .collect.local import collect_local, host_of, read_article
-from .collect.plaintext import sanitize_text
 from .config import Config, DedupeConfig, SourceConfig
 from .dedupe.assign import FeatureCache, FeatureEntry, Settings, Side, StoryIndex
 from .dedupe.fingerprint import fingerprint

@@ -83,7 +83,7 @@ def _scan_events(found: list[tokens.Piece]) -> list[Event]:
             out.append(("data", text))
         if stag:
             kind = "startend" if slash else "start"
-            out.append((kind, (tag.lower(), tokens.attrs(attrs))))
+            out.append((kind, (tag.lower(), list(tokens.attrs(attrs)))))
         elif etag:
             out.append(("end", end.lower()))
         elif comment:

@@ -287,3 +287,69 @@ def test_headline_prefix_holds_every_headline_the_rule_can_merge() -> None:
                 checked += 1
                 assert prefix & cache.of(b).headline, (a.title, b.title)
     assert checked > len(sides)
+
+
+def test_headline_rule_at_its_exact_floors() -> None:
+    """Rewrites sharing names in headline and body, at random simhash distance (only the
+    headline rule and its route can merge them), with the floors set to pairs' exact
+    values: the bounds must keep the pairs that sit on a floor."""
+    rng = np.random.default_rng(21)
+    vocab = [f"word{i}" for i in range(400)]
+    sides: list[tuple[Side, int]] = []
+    for i in range(90):
+        names = [f"place{i // 3}", f"person{i // 3}", f"org{i // 3}", f"town{i // 3}"]
+        picked = rng.choice(names, int(rng.integers(2, 5)), replace=False)
+        title = " ".join([*picked, *rng.choice(vocab, int(rng.integers(0, 3)))])
+        body = " ".join([*rng.choice(vocab, 120), *(names * int(rng.integers(1, 4)))])
+        sides.append((Side(body, title, f"i{i}"), int(rng.integers(0, 1 << 63))))
+    by_id = {s.item_id: s for s, _ in sides}
+    cache = FeatureCache(Idf(s.text for s, _ in sides))
+    values = []
+    for a, _ in sides[:30]:
+        for b, _ in sides:
+            headline, dice = cache.headline(a, b)
+            cos = cache.cosine(a, b)
+            if a is not b and dice >= assign.HEADLINE_DICE and cos is not None:
+                values.append((headline, cos))
+    assert len(values) > 10
+    values.sort()
+    floors = [values[len(values) // 4], values[len(values) // 2], values[-1]]
+    for floor in floors:
+        for settings in (Settings(headline=(floor,)), Settings(headline=((floor[0], 0.0),))):
+            index = StoryIndex(settings, timedelta(days=3), cache)
+            for i, (side, fp) in enumerate(sides):
+                index.add(Candidate(side.item_id, f"story-{i}", fp, NOW, f"src{i}"), side)
+            merged = 0
+            for side, fp in sides:
+                args = (fp, NOW, side, by_id.__getitem__, side.item_id)
+                got, want = index.match(*args), brute_match(index, *args)
+                assert _key(got) == _key(want), (floor, side.item_id)
+                merged += got is not None
+            assert merged, floor
+
+
+def test_bitmap_bounds_are_upper_bounds() -> None:
+    """The story index's bitmap-first bounds (probe, then gather where the probe reaches
+    the floor) never fall below the exact overlap and cosine."""
+    rng = np.random.default_rng(6)
+    words = [f"w{i}" for i in range(300)]
+    texts = [" ".join(rng.choice(words, int(rng.integers(5, 400)))) for _ in range(60)]
+    cache = FeatureCache(Idf(texts, min_docs=5))
+    index = StoryIndex(Settings(), timedelta(days=3), cache)
+    sides = [Side(t, "", f"t{i}") for i, t in enumerate(texts)]
+    for i, s in enumerate(sides):
+        index.add(Candidate(s.item_id, f"s{i}", i, NOW, "src"), s)
+    rows = np.arange(len(texts))
+    for a in sides:
+        q = cache.of(a).hashes
+        packed = cache.packed(a)
+        for floor in (0.0, 0.3, 2.0):  # 0: every row gathered too; 2: probe only
+            overlaps = index._overlap_bounds(q, rows, floor)
+            exact = [overlap(q, cache.of(b).hashes) for b in sides]
+            assert (overlaps >= np.array(exact)).all()
+            if packed is None:
+                continue
+            norms = index._norm_bounds(packed, rows, floor)
+            for j, b in enumerate(sides):
+                cos = cache.cosine(a, b)
+                assert cos is None or cos <= norms[j] + 1e-12

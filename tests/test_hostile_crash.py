@@ -146,13 +146,22 @@ def grouping(folder: Path) -> tuple[set[tuple[str, str]], set[frozenset[tuple[st
     return {(s, k) for s, k, _ in rows}, {frozenset(m) for m in stories.values()}
 
 
-def started(log: Path, offset: int, proc: subprocess.Popen[bytes], limit: float = 60.0) -> None:
-    """Wait until the daemon spawned at ``offset`` of ``log`` prints its banner."""
+_STORE = re.compile(rb"feedhub\.daemon: s\d: ")
+
+
+def progressed(
+    log: Path, offset: int, proc: subprocess.Popen[bytes], stores: int, limit: float = 60.0
+) -> None:
+    """Wait until the daemon spawned at ``offset`` of ``log`` has printed its banner and
+    logged ``stores`` source stores (each tick stores every source again)."""
     deadline = time.monotonic() + limit
-    while b"feedhub daemon:" not in log.read_bytes()[offset:]:
-        assert proc.poll() is None, "the daemon exited before starting"
-        assert time.monotonic() < deadline, f"no daemon banner within {limit:g} s"
-        time.sleep(0.02)
+    while True:
+        out = log.read_bytes()[offset:]
+        if b"feedhub daemon:" in out and len(_STORE.findall(out)) >= stores:
+            return
+        assert proc.poll() is None, "the daemon exited by itself"
+        assert time.monotonic() < deadline, f"not {stores} stores within {limit:g} s"
+        time.sleep(0.01)
 
 
 def run_once(config: Path) -> subprocess.CompletedProcess[str]:
@@ -185,12 +194,13 @@ def test_kill_9_at_random_moments_loses_and_duplicates_nothing(
                 stdout=log,
                 stderr=log,
             )
-            # Startup (imports, migrations) takes 0.5 s on a quiet machine and several on
-            # a loaded one, so the random moment is drawn from when the daemon starts
-            # its first tick (its banner), not from the spawn: otherwise load decides
-            # how many kills land in stores and writes instead of the random draw.
-            started(killed / "daemon.log", start, proc)
-            time.sleep(rng.uniform(0.0, 1.5))
+            # The kill moment is drawn in the daemon's progress, not in wall time: after
+            # a random number of source stores (0: during startup or the first fetches),
+            # then a random few milliseconds into the next store, write or fetch.  A
+            # wall-clock draw let the machine's load decide what the kills hit (on a
+            # loaded machine startup alone took most of it).
+            progressed(killed / "daemon.log", start, proc, rng.randint(0, 2 * SOURCES))
+            time.sleep(rng.uniform(0.0, 0.05))
             assert proc.poll() is None, f"the daemon exited by itself (kill {k})"
             proc.kill()  # SIGKILL
             proc.wait(timeout=30)

@@ -10,6 +10,13 @@ The tree stage has two implementations of the same rules: ``fasttree`` (on the
 small ``dom`` tree, used whenever it models the article's markup and the pack's
 selectors) and ``tree`` (bs4, the reference, used for everything else and when
 ``reference=True``).  ``tests/test_clean_equal.py`` holds them to identical output.
+
+Both the Markdown step and ``dom`` read HTML with ``tokens``, a strict regex
+tokenizer that gives ``html.parser``'s events for the markup it models and declines
+the rest (``html.parser`` then runs as before); ``mdhtml`` is Python-Markdown with
+its raw-HTML step on it and placeholder-only pages serialized directly.
+``tests/test_clean_tokens.py`` holds them to ``html.parser`` and plain
+Python-Markdown, and to identical ``Cleaned`` results with all of them turned off.
 """
 
 from __future__ import annotations

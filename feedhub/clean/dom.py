@@ -191,6 +191,34 @@ def parse(html: str) -> Node:
     return b.root
 
 
+_VALUES_SEEN: dict[tuple[str, str], tuple[tuple[str, str | tuple[str, ...]], ...]] = {}
+
+
+def _attr_values(tag: str, attrs: str) -> tuple[tuple[str, str | tuple[str, ...]], ...]:
+    """The attributes ``_Builder.handle_starttag`` gives a ``tag`` with the attribute
+    string ``attrs`` (a repeated one: last wins; a multi-valued one split, as a tuple),
+    remembered like ``tokens.attrs``."""
+    key = (tag, attrs)
+    found = _VALUES_SEEN.get(key)
+    if found is not None:
+        return found
+    raw: dict[str, str] = {}
+    for name, value in tokens.attrs(attrs):
+        raw[name] = "" if value is None else value  # a repeated attribute: last wins
+    specific = _LIST_ATTRS.get(tag)
+    found = tuple(
+        (name, tuple(_NOT_WS.findall(value)))
+        if name in _LIST_ANY or (specific and name in specific)
+        else (name, value)
+        for name, value in raw.items()
+    )
+    if len(attrs) <= tokens.ATTRS_LONGEST:
+        if len(_VALUES_SEEN) >= tokens.ATTRS_KEPT:
+            _VALUES_SEEN.clear()
+        _VALUES_SEEN[key] = found
+    return found
+
+
 def _build(found: list[tokens.Piece]) -> Node:
     """The tree ``_Builder`` makes of a document ``tokens.scan`` split into ``found``,
     with its handlers folded into one loop.
@@ -239,16 +267,14 @@ def _build(found: list[tokens.Piece]) -> Node:
                 s = "\n" if "\n" in s else " "
             parent.children.append(Text(s))
         if stag:
-            raw: dict[str, str] = {}
-            for key, value in tokens.attrs(attrs):
-                raw[key] = "" if value is None else value  # a repeated attribute: last wins
-            specific = _LIST_ATTRS.get(tag)
-            values: dict[str, AttrValue] = {
-                key: _NOT_WS.findall(value)
-                if key in _LIST_ANY or (specific and key in specific)
-                else value
-                for key, value in raw.items()
-            }
+            if attrs:
+                # a fresh list per node for multi-valued attributes (rules may edit them)
+                values: dict[str, AttrValue] = {
+                    key: list(value) if type(value) is tuple else value  # type: ignore[misc]
+                    for key, value in _attr_values(tag, attrs)
+                }
+            else:
+                values = {}
             node = Node(tag, values, parent)
             parent.children.append(node)
             if slash:  # <x/>: opened and closed
@@ -404,6 +430,20 @@ def unwrap(node: Node) -> None:
 
 def smooth(node: Node) -> None:
     """Merge adjacent text nodes, everywhere below ``node`` (bs4 ``smooth``)."""
+    after_text = False
+    for child in node.children:
+        if type(child) is Node:
+            after_text = False
+        elif after_text:
+            break  # two text nodes in a row: merge below
+        else:
+            after_text = True
+    else:
+        # no two in a row here (the usual case): the list stays as it is
+        for child in node.children:
+            if type(child) is Node:
+                smooth(child)
+        return
     merged: list[Child] = []
     run: list[Text] = []
     for child in node.children:

@@ -104,6 +104,10 @@ class FastTreeCleaner:
         # Normalized text per element: steps 2, 4, 5, 7 and the keys each read every
         # block's text, which rarely changes in between (see _forget).
         self._texts: dict[Node, str] = {}
+        # Raw (unnormalized) text per element, built from its children's: the root's
+        # text, read first, fills it for every element in one pass, where reading
+        # each block's text on its own walks nested blocks again and again.
+        self._raws: dict[Node, str] = {}
 
     @property
     def supported(self) -> bool:
@@ -112,14 +116,32 @@ class FastTreeCleaner:
     def _text(self, el: Node) -> str:
         text = self._texts.get(el)
         if text is None:
-            text = self._texts[el] = norm_text(dom.text(el))
+            text = self._texts[el] = norm_text(self._raw(el))
         return text
+
+    def _raw(self, el: Node) -> str:
+        """``dom.text(el)``, from the cached raw texts of the elements inside it."""
+        raws = self._raws
+        raw = raws.get(el)
+        if raw is not None:
+            return raw
+        todo = [el]  # post-order without recursion: an element after its children
+        while todo:
+            node = todo[-1]
+            missing = [c for c in node.children if type(c) is Node and c not in raws]
+            if missing:
+                todo.extend(missing)
+                continue
+            todo.pop()
+            raws[node] = "".join([raws[c] if isinstance(c, Node) else c for c in node.children])
+        return raws[el]
 
     def _forget(self, el: Node | None) -> None:
         """The text inside ``el`` changed: drop the cached text of it and its ancestors
         (only they hold that text; unwrapping and smoothing change no element's text)."""
         while el is not None:
             self._texts.pop(el, None)
+            self._raws.pop(el, None)
             el = el.parent
 
     def _drop(self, el: Node, rule: str, removed: list[Removal]) -> None:
@@ -155,6 +177,7 @@ class FastTreeCleaner:
         self._title_repeat(root)
         self._keys(root)
         self._texts = {}  # the prepared tree is kept for finish: keep only what it needs
+        self._raws = {}
 
     def finish(self, learned: Learned | None, keep: bool = False) -> tuple[str, list[Removal]]:
         """Learned drops and steps 8–9: (serialized HTML, all removals).
@@ -178,6 +201,7 @@ class FastTreeCleaner:
             if not block.dead:
                 self._drop(block, reason, removed)
         self._texts = {}  # filled by the learned drops' descriptions, on this copy only
+        self._raws = {}
         self._urls(root)
         self._prune(root)
         self._join_runs(root)

@@ -89,6 +89,12 @@ def sanitize(html: str) -> str:
     ).strip()
 
 
+# What makes nh3's round trip differ from the text itself: markup, character references,
+# and the two characters html5ever drops (NUL, and a byte order mark at the start).
+_MARKUP = re.compile("[<&\x00\ufeff]")
+_SPACE = re.compile(r"\s+")
+
+
 def sanitize_text(text: str) -> str:
     """Plain text: tags stripped, character references decoded, whitespace collapsed.
 
@@ -97,12 +103,17 @@ def sanitize_text(text: str) -> str:
     (``&lt;script&gt;…``) is stripped too: nh3 runs again until nothing changes.
     """
     text = _encodable(text)
+    if _MARKUP.search(text) is None:
+        # Nothing for nh3 to strip or decode (titles, authors, categories mostly): its
+        # round trip would give the text back but for whitespace, which is collapsed
+        # below anyway; each call costs as much as a short article's parse.
+        return _SPACE.sub(" ", text).strip()
     for _ in range(4):
         plain = html.unescape(nh3.clean(text, tags=set()))
         if plain == text:
             break
         text = plain
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACE.sub(" ", text).strip()
 
 
 _BREAKS = (

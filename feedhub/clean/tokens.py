@@ -75,12 +75,21 @@ def scan(html: str) -> list[Piece] | None:
     return pieces
 
 
-def attrs(raw: str) -> list[tuple[str, str | None]]:
+_ATTRS_SEEN: dict[str, tuple[tuple[str, str | None], ...]] = {}
+ATTRS_KEPT = 8192  # distinct attribute strings remembered (then forgotten at once)
+ATTRS_LONGEST = 512  # longer ones (a data: URL) are parsed each time, not kept
+
+
+def attrs(raw: str) -> tuple[tuple[str, str | None], ...]:
     """A start tag's attributes (its ``attrs`` group) as ``html.parser`` reports them:
     names lowercased, quotes taken off, character references in values decoded, None
-    for no value."""
+    for no value.  Templates repeat the same attribute strings (``class="…"``) on
+    every page, so the answers are remembered."""
     if not raw:
-        return []
+        return ()
+    found = _ATTRS_SEEN.get(raw)
+    if found is not None:
+        return found
     out: list[tuple[str, str | None]] = []
     for a in ATTR.finditer(raw):
         dq, sq, bare = a.group("dq", "sq", "bare")
@@ -88,4 +97,9 @@ def attrs(raw: str) -> list[tuple[str, str | None]]:
         if value:
             value = unescape(value)
         out.append((a.group("name").lower(), value))
-    return out
+    found = tuple(out)
+    if len(raw) <= ATTRS_LONGEST:
+        if len(_ATTRS_SEEN) >= ATTRS_KEPT:
+            _ATTRS_SEEN.clear()
+        _ATTRS_SEEN[raw] = found
+    return found

@@ -27,12 +27,12 @@ from xml.parsers import expat
 import feedparser
 import httpx
 
+from ..clean.sanitize import sanitize_text
 from ..dates import parse_date
 from ..errors import FetchError, ParseError
 from ..types import RawItem, stable_id
 from . import CollectResult, HTTPCache, fastfeed
 from .http import Limits, fetch, make_client
-from .plaintext import sanitize_text
 
 _DTD_SUBSET = re.compile(rb"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.S | re.I)
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)

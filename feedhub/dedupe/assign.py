@@ -500,15 +500,18 @@ class StoryIndex:
     random simhash distance (30+ bits) but whose headlines agree.
 
     The distance route is one vectorised pass over the rows' fingerprints (at 24 and
-    32 bits no bucket table beats a scan, see ``index.py``).  It lists about a hundred
-    rows per article, nearly all of which no rule can merge, so before any per-batch
-    work each row goes through bounds read from run-long columns (filled once per row,
-    independent of the IDF collection):
+    32 bits no bucket table beats a scan, see ``index.py``).  It lists about 80 rows
+    per article on the bench corpus, nearly all of which no rule can merge, so before
+    any per-batch work each row goes through bounds read from run-long columns (filled
+    once per row, independent of the IDF collection; bitmaps probed with the query's
+    keys first where that reads less, see :class:`Bitsets`):
 
     * overlap: an upper bound of the shingle containment (:meth:`Rows.overlap_bounds`);
     * cosine: the norm of the query's weights over the terms the row contains, an
       upper bound of their cosine whatever the row's weights (:meth:`Rows.norm_bounds`);
-    * headline: the row must share a headline term with the query.
+    * headline: the row must share one of the query's heaviest headline terms
+      (:meth:`_headline_prefix`: Dice needs one) and, where only the headline rule could
+      merge it, clear the headline and Dice floors (:meth:`_headline_agrees`).
 
     A row that no rule could merge under these bounds is dropped; the rest go through
     :meth:`FeatureCache.screen` and :func:`decide` as before, so the verdicts are those
@@ -765,9 +768,26 @@ class StoryIndex:
             look = np.flatnonzero(~keep & ~short & (cosine_floor <= 1.0 + _SLACK))
             if len(look):
                 floors = cosine_floor[look] - _SLACK
-                keep[look] = self._norm_bounds(packed, rows[look], float(floors.min())) >= floors
+                bounds = self._norm_bounds(packed, rows[look], float(floors.min()))
+                keep[look] = bounds >= floors
+                # Rows only the headline rule could merge: its own checks are a few set
+                # operations, the cosine needs the row's IDF vector for this batch.
+                plain = within[look] & (bounds >= settings.min_cosine - _SLACK)
+                for i in look[(bounds >= floors) & ~plain].tolist():
+                    keep[i] = self._headline_agrees(side, self._sides[rows[i]])
         keep &= ((flags & _EMPTY) == 0) | changed | ((flags & _NO_SIDE) != 0)
         return rows[keep], dist[keep]
+
+    def _headline_agrees(self, side: Side, other: Side | None) -> bool:
+        """Whether the headline rule's own conditions (not series parts, headline and
+        Dice floors) could hold, as decide() and the screen test them."""
+        if other is None:
+            return True
+        fa, fb = self.cache.of(side), self.cache.of(other)
+        if fa.part is not None and fb.part is not None and fa.part != fb.part:
+            return False
+        headline, dice = self.cache.headline(side, other)
+        return headline >= self.settings.min_headline - _SLACK and dice >= HEADLINE_DICE - _SLACK
 
     def _overlap_bounds(self, hashes: IntArray, rows: IntArray, floor: float) -> FloatArray:
         """Upper bounds of the shingle containment of the query (``hashes``) in every
