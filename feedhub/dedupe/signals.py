@@ -113,6 +113,10 @@ class _Vocabulary:
             i = self.ids[term] = self._new(_POPULATIONS.index(_population(term)))
         return i
 
+    def id_of(self, term: int | str) -> int:
+        """:meth:`id` of a term string, or :meth:`bigram_id` of a packed bigram."""
+        return self.bigram_id(term) if isinstance(term, int) else self.id(term)
+
     def bigram_id(self, key: int) -> int:
         i = self.bigrams.get(key)
         if i is None:
@@ -153,12 +157,20 @@ def term_array(text: str) -> tuple[IntArray, FloatArray]:
         keys, freq = textfast.cjk_bigrams(cp)
         rest: Counter[str] = Counter()
         other = s if s.isascii() else _CJK_RUN.sub(" ", s)
-        rest.update(LATIN + w for w in _WORD.findall(other))
-        rest.update(NUMBER + n for n in _NUMBER.findall(other))
-        bigram_id = _VOCAB.bigram_id
-        ids = np.fromiter(
-            [*map(bigram_id, keys), *map(_VOCAB.id, rest)], np.int64, len(keys) + len(rest)
-        )
+        rest.update(map(LATIN.__add__, _WORD.findall(other)))
+        rest.update(map(NUMBER.__add__, _NUMBER.findall(other)))
+        # known terms in one C-level pass; new ones (None) get ids in the same order
+        found = [*map(_VOCAB.bigrams.get, keys), *map(_VOCAB.ids.get, rest)]
+        if None in found:
+            terms_in_order: list[int | str] = [*keys, *rest]
+            j = found.index(None)  # list.index walks in C; an article brings ~50 new terms
+            while True:
+                found[j] = _VOCAB.id_of(terms_in_order[j])
+                try:
+                    j = found.index(None, j + 1)
+                except ValueError:
+                    break
+        ids = np.array(found, np.int64)
         counts_all = np.concatenate([freq, np.fromiter(rest.values(), np.int64, len(rest))]).astype(
             np.float64
         )
