@@ -427,8 +427,8 @@ def run_feedhub(c: corpus_mod.Corpus, work: Path) -> RunResult:
         (pipeline, "collect_source", "parse"),
         (pipeline, "store_result", "store_result"),
         (pipeline, "clean_many", "clean"),
-        (fclean, "clean", "  clean() (first pass + re-cleans)"),
-        # a re-clean reuses the first pass's parsed, rule-cleaned tree: one _prepare each
+        # clean_many prepares every article once, learns, then finishes each once
+        (fclean, "clean", "  clean() (finishing)"),
         (fclean, "_prepare", "  clean: parse + rules (_prepare)"),
         (pipeline, "make_article", "fingerprint"),
         (pipeline, "fingerprint", "  fingerprint()"),
