@@ -6,8 +6,7 @@ Each swapped path keeps the old one as a reference, selected here:
   ``stories_of`` read against the old per-item upsert (named parameters, one
   ``INSERT OR IGNORE`` story per item) and per-item ``story_of``, copied below;
 * parse: feedparser's own HTML rewrite (``fastfeed.FAST_URIS``), ``yaml.load`` for
-  every front matter (``local.FAST_FRONT_MATTER``), nh3 for every title
-  (``clean.sanitize.sanitize_text``);
+  every front matter (``local.FAST_FRONT_MATTER``);
 * render: ``render_atom`` (the lxml tree written directly) against
   ``render_atom_feedgen`` (feedgen's object model), byte for byte: in the pipeline runs
   and on hand-made stories with every field shape (control characters, empty bodies,
@@ -37,8 +36,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedhub import pipeline
-from feedhub.clean.sanitize import sanitize_text as reference_sanitize_text
-from feedhub.collect import fastfeed, feeds, local
+from feedhub.collect import fastfeed, local
 from feedhub.config import Config, load_config, parse_config
 from feedhub.dates import format_iso, parse_date
 from feedhub.dedupe.fingerprint import FP_VERSION, to_signed
@@ -141,8 +139,6 @@ def reference_paths(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     with monkeypatch.context() as m:
         m.setattr(fastfeed, "FAST_URIS", False)
         m.setattr(local, "FAST_FRONT_MATTER", False)
-        m.setattr(feeds, "sanitize_text", reference_sanitize_text)
-        m.setattr(pipeline, "sanitize_text", reference_sanitize_text)
         m.setattr(atom, "render_atom", atom.render_atom_feedgen)
         m.setattr(Storage, "put_items", put_items)
         m.setattr(Storage, "stories_of", stories_of)
