@@ -207,6 +207,9 @@ class FeatureCache:
         self._cache: dict[str, FeatureEntry] = {} if shared is None else shared
         self._packed: dict[str, tuple[str, Packed | None]] = {}
         self._headlines: dict[str, tuple[str, tuple[dict[str, float], float]]] = {}
+        # one term's IDF weight, for every headline that has it: the collection does not
+        # change while a cache is in use (the per-item caches above rely on it too)
+        self._term_weights: dict[str, float] = {}
         self._memo: dict[tuple[str, str], float | None] = {}
         self._rows = Rows()
         self._slots: dict[str, tuple[str, int]] = {}
@@ -323,8 +326,16 @@ class FeatureCache:
         idf = self.idf
         assert idf is not None
 
+        known = self._term_weights
+
+        def weight(term: str) -> float:
+            w = known.get(term)
+            if w is None:
+                w = known[term] = idf.weight(term) or 0.0
+            return w
+
         def make() -> tuple[dict[str, float], float]:
-            weights = {g: idf.weight(g) or 0.0 for g in self.of(side).headline}
+            weights = {g: weight(g) for g in self.of(side).headline}
             return weights, sum(weights.values())
 
         return _per_item(self._headlines, side.item_id, side.title, make)
