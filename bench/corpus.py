@@ -537,6 +537,22 @@ class Corpus:
     def planted(self) -> dict[str, list[tuple[str, str]]]:
         return {g: m for g, m in self.groups().items() if len(m) > 1}
 
+    def source_entries(self) -> list[dict[str, object]]:
+        """The ``sources:`` entries of a feedhub config reading this corpus (bench/run.py
+        and the tests that run the pipeline on it)."""
+        out: list[dict[str, object]] = []
+        for s in self.sources:
+            d: dict[str, object] = {"id": s.id, "kind": s.kind, "title": s.title}
+            if s.kind == "feed":
+                d["url"] = str(self.feed_files[s.id])
+            else:
+                d["path"] = str(self.local_dirs[s.id])
+                d["format"] = {"goodnews": "auto", "jekyll": "jekyll"}.get(s.fmt, s.fmt)
+            if s.rules:
+                d["rules"] = s.rules
+            out.append(d)
+        return out
+
     def source_path(self, source_id: str) -> Path:
         return self.feed_files.get(source_id) or self.local_dirs[source_id]
 

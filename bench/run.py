@@ -349,19 +349,7 @@ def run_baseline(c: corpus_mod.Corpus, work: Path) -> RunResult:
 
 
 def make_config(c: corpus_mod.Corpus, work: Path) -> Config:
-    sources: list[dict[str, Any]] = []
-    for s in c.sources:
-        d: dict[str, Any] = {"id": s.id, "kind": s.kind, "title": s.title}
-        if s.kind == "feed":
-            d["url"] = str(c.feed_files[s.id])
-        else:
-            d["path"] = str(c.local_dirs[s.id])
-            d["format"] = (
-                "auto" if s.fmt == "goodnews" else ("jekyll" if s.fmt == "jekyll" else s.fmt)
-            )
-        if s.rules:
-            d["rules"] = s.rules
-        sources.append(d)
+    sources = c.source_entries()
     data = {
         "storage": str(work / "feedhub.sqlite"),
         "output_dir": str(work / "feeds"),

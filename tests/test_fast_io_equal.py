@@ -232,9 +232,7 @@ def bench_corpus(n: int) -> Callable[[Path], Path]:
             "storage": str(config.storage_path),
             "output_dir": str(config.output_path),
             "json_feed": True,
-            "sources": [
-                {k: v for k, v in s.items() if v is not None} for s in _sources_of(c, bench_run)
-            ],
+            "sources": [{k: v for k, v in s.items() if v is not None} for s in c.source_entries()],
             "topics": [
                 {"id": t, "title": title, "sources": list(srcs), "max_entries": 10000}
                 for t, title, srcs in c.topics
@@ -246,24 +244,6 @@ def bench_corpus(n: int) -> Callable[[Path], Path]:
         return path
 
     return make
-
-
-def _sources_of(c: Any, bench_run: Any) -> list[dict[str, Any]]:
-    """bench/run.py's source entries (make_config builds them into a Config)."""
-    out = []
-    for s in c.sources:
-        d: dict[str, Any] = {"id": s.id, "kind": s.kind, "title": s.title}
-        if s.kind == "feed":
-            d["url"] = str(c.feed_files[s.id])
-        else:
-            d["path"] = str(c.local_dirs[s.id])
-            d["format"] = (
-                "auto" if s.fmt == "goodnews" else ("jekyll" if s.fmt == "jekyll" else s.fmt)
-            )
-        if s.rules:
-            d["rules"] = s.rules
-        out.append(d)
-    return out
 
 
 def edit_articles(work: Path) -> None:
