@@ -205,7 +205,8 @@ class FastTreeCleaner:
         self._urls(root)
         self._prune(root)
         self._join_runs(root)
-        return dom.serialize(root), removed
+        # ``root`` is this call's own: the prepared tree itself, or (``keep``) its copy
+        return dom.serialize(root, release=True), removed
 
     # 1
     def _images(self, root: Node) -> None:
