@@ -1,7 +1,7 @@
 """Finished trees are freed by reference counting: ``dom.serialize(release=True)`` cuts
 parent pointers on its walk and ``dom.decompose`` cuts them in the removed subtree.
 Neither may change any output, and after cleaning no ``dom.Node`` is left for the
-cycle collector.
+cycle collector, which ``clean_many`` pauses (``gcpause``) and always resumes.
 """
 
 from __future__ import annotations
@@ -11,14 +11,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedhub.clean import LearnSettings, clean_many, dom
+from feedhub.clean import LearnSettings, RulePack, clean_many, dom, pack_for
 from feedhub.clean.dom import Node
+from feedhub.clean.gcpause import collector_paused
 from feedhub.pipeline import pack_of
+from feedhub.types import RawItem
 
-from .test_clean_deferred import _bench_batches
+from .test_clean_deferred import _bench_batches, _demo_batches
 
 _PIECES = ["<p>", "</p>", "<div class='a b'>", "</div>", "<b>", "</b>", "<br>", "<img src=x>"]
 _PIECES += ["<span id=s>", "</span>", "<ul><li>", "</li></ul>", "text", " ", "&amp;", "中"]
@@ -70,3 +73,40 @@ def test_cleaned_trees_need_no_cycle_collector(tmp_path: Path) -> None:
         for raws in batches:
             assert all(c is not None for c in clean_many(raws, pack_of(None), settings))
     assert not [o for o in found if isinstance(o, Node)]
+
+
+def test_collector_pause_nests_and_restores() -> None:
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer batch is still running
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
+
+
+def test_collector_comes_back_after_an_error() -> None:
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError
+    assert gc.isenabled()
+
+
+def test_clean_many_pauses_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+
+    def pack(raw: RawItem) -> RulePack:
+        seen.append(gc.isenabled())
+        return pack_for(raw.format, raw.source_id, None)
+
+    raws = [r for batch in _demo_batches() for r in batch][:3]
+    assert raws
+    clean_many(raws, pack)
+    assert seen and not any(seen)
+    assert gc.isenabled()
