@@ -1,7 +1,8 @@
 """``FastTreeCleaner._elements`` (one walk of the tree, filtered per step, redone only
 after the tree's structure changed) gives at every call what a fresh
 ``dom.elements`` walk gives: checked at each call while cleaning real and generated
-articles, and on random markup.
+articles, and on random markup.  Also ``_join_runs``'s skipping of the leading and
+trailing newline joins where that end of the text has no whitespace.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from feedhub.clean import LearnSettings, builtin_pack, clean_many, dom
 from feedhub.clean.dom import Node
 from feedhub.clean.fasttree import FastTreeCleaner
+from feedhub.clean.tree import _LEAD_NL, _TRAIL_NL
 from feedhub.pipeline import pack_of
 
 from .test_clean_deferred import _bench_batches, _demo_batches
@@ -61,3 +63,12 @@ def test_cached_walks_on_random_markup(pieces: list[str], fmt: str) -> None:
     fast.finish(None, keep=True)
     assert fast._elements(root) == dom.elements(root)
     fast.finish(None)
+
+
+@given(st.text(alphabet=st.sampled_from(["中", "a", " ", "\n", "\u3000", "\t", "文", "\x85"])))
+def test_newline_joins_skip_only_no_ops(text: str) -> None:
+    # the shortcut in _join_runs: without whitespace at that end, the regex changes nothing
+    if not text[:1].isspace():
+        assert _LEAD_NL.sub("", text) == text
+    if not text[-1:].isspace():
+        assert _TRAIL_NL.sub("", text) == text
