@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from ..types import Cleaned, RawItem, Removal
 from .dom import Unsupported
 from .fasttree import FastTreeCleaner
+from .gcpause import collector_paused
 from .learn import Learned, LearnSettings, learn, learn_group
 from .lines import clean_lines
 from .mdhtml import fast_markdown
@@ -220,7 +221,23 @@ def clean_many(
     learned drops and what follows them, on the first pass's prepared tree.  On the
     fast tree stage, learning is done between preparing and finishing, so each
     article is finished once (``_clean_many_deferred``; same results).
+
+    The cycle collector is paused for the batch (``gcpause``: the trees it would scan
+    are freed by reference counting).
     """
+    with collector_paused():
+        return _clean_many(raws, pack_of, settings, history, on_error, reference=reference)
+
+
+def _clean_many(
+    raws: Sequence[RawItem],
+    pack_of: Callable[[RawItem], RulePack],
+    settings: LearnSettings,
+    history: History | None,
+    on_error: Callable[[RawItem, Exception], None] | None,
+    *,
+    reference: bool,
+) -> list[Cleaned | None]:
     if settings.enabled and not reference:
         try:
             return _clean_many_deferred(raws, pack_of, settings, history)

@@ -108,6 +108,13 @@ class FastTreeCleaner:
         # text, read first, fills it for every element in one pass, where reading
         # each block's text on its own walks nested blocks again and again.
         self._raws: dict[Node, str] = {}
+        # All elements of ``self.root`` in document order, while its structure is
+        # unchanged: most steps walk the tree for some tag names and most articles
+        # lose no element between two of them, so the walk is done once and filtered.
+        # Anything that adds, moves or takes out an element of the tree sets it to
+        # None (_drop, _drop_runs, the unwrapping, _urls, _prune); text and attribute
+        # changes leave it.
+        self._all: list[Node] | None = None
 
     @property
     def supported(self) -> bool:
@@ -136,6 +143,21 @@ class FastTreeCleaner:
             raws[node] = "".join([raws[c] if isinstance(c, Node) else c for c in node.children])
         return raws[el]
 
+    def _elements(self, root: Node, names: frozenset[str] | None = None) -> list[Node]:
+        """``dom.elements(root, names)``, from the cached walk when ``root`` is the tree's.
+
+        A fresh list each call, as ``dom.elements`` gives (callers iterate it while
+        taking elements out).
+        """
+        if root is not self.root:
+            return dom.elements(root, names)
+        every = self._all
+        if every is None:
+            every = self._all = dom.elements(root)
+        if names is None:
+            return every[:]
+        return [el for el in every if el.name in names]
+
     def _forget(self, el: Node | None) -> None:
         """The text inside ``el`` changed: drop the cached text of it and its ancestors
         (only they hold that text; unwrapping and smoothing change no element's text)."""
@@ -147,6 +169,7 @@ class FastTreeCleaner:
     def _drop(self, el: Node, rule: str, removed: list[Removal]) -> None:
         removed.append(Removal(rule, _describe(el, self._text(el))))
         self._forget(el)
+        self._all = None
         dom.decompose(el)
 
     def prepare(self, html: str) -> None:
@@ -160,7 +183,7 @@ class FastTreeCleaner:
         self._metadata(root)
         if self.selectors.remove.names:
             first = self.selectors.remove.first
-            for el in dom.elements(root):
+            for el in self._elements(root):
                 if el.dead:
                     continue
                 hit = first(el)
@@ -170,7 +193,9 @@ class FastTreeCleaner:
         self._block_patterns(root)
         if self.selectors.unwrap.names:
             first = self.selectors.unwrap.first
-            wrapped = [el for el in dom.elements(root) if first(el) is not None]
+            wrapped = [el for el in self._elements(root) if first(el) is not None]
+            if wrapped:
+                self._all = None
             for el in wrapped:
                 dom.unwrap(el)
         dom.smooth(root)
@@ -205,11 +230,12 @@ class FastTreeCleaner:
         self._urls(root)
         self._prune(root)
         self._join_runs(root)
-        return dom.serialize(root), removed
+        # ``root`` is this call's own: the prepared tree itself, or (``keep``) its copy
+        return dom.serialize(root, release=True), removed
 
     # 1
     def _images(self, root: Node) -> None:
-        for img in dom.elements(root, _IMG):
+        for img in self._elements(root, _IMG):
             attrs = img.attrs
             for attr in self.pack.lazy_image_attrs:
                 value = attrs.get(attr)
@@ -229,7 +255,7 @@ class FastTreeCleaner:
             self.outlet, self.date = found
         if not self.pack.wire_patterns:
             return
-        wire = find_wire(self.pack, (self._text(b) for b in dom.elements(root, BLOCK_TAGS)))
+        wire = find_wire(self.pack, (self._text(b) for b in self._elements(root, BLOCK_TAGS)))
         if wire is not None:
             self.wire = wire
 
@@ -247,7 +273,7 @@ class FastTreeCleaner:
 
     def _related_lists(self, root: Node) -> None:
         for name, pattern in self.pack.related_labels:
-            for block in dom.elements(root, BLOCK_TAGS):
+            for block in self._elements(root, BLOCK_TAGS):
                 if block.dead:
                     continue
                 text = self._text(block)
@@ -270,7 +296,7 @@ class FastTreeCleaner:
     def _block_patterns(self, root: Node) -> None:
         if not self.pack.block_patterns:
             return
-        for block in reversed(dom.elements(root, BLOCK_TAGS)):
+        for block in reversed(self._elements(root, BLOCK_TAGS)):
             if block.dead:
                 continue
             text = self._text(block)
@@ -309,6 +335,7 @@ class FastTreeCleaner:
             removed = norm_text("".join(dom.text(r) if isinstance(r, Node) else r for r in run))
             self.removed.append(Removal(name, removed[:200]))
             del siblings[i:j]
+            self._all = None
             for r in run:
                 if type(r) is Node:
                     r.parent = None
@@ -319,7 +346,7 @@ class FastTreeCleaner:
     def _title_repeat(self, root: Node) -> None:
         if not self.title:
             return
-        for el in dom.elements(root):
+        for el in self._elements(root):
             text = self._text(el)
             if not text:
                 continue
@@ -329,7 +356,7 @@ class FastTreeCleaner:
 
     # 7b (the keys; the drops are in finish)
     def _keys(self, root: Node) -> None:
-        blocks = dom.elements(root, BLOCK_TAGS)
+        blocks = self._elements(root, BLOCK_TAGS)
         inner: set[int] = set()
         for block in blocks:
             parent = block.parent
@@ -351,7 +378,7 @@ class FastTreeCleaner:
 
     # 8
     def _urls(self, root: Node) -> None:
-        for el in dom.elements(root, _A_IMG):
+        for el in self._elements(root, _A_IMG):
             attr = "href" if el.name == "a" else "src"
             value = el.attrs.get(attr)
             if isinstance(value, str):
@@ -363,6 +390,7 @@ class FastTreeCleaner:
             # in the same walk (tree.py takes two): an <img> has no children, so taking
             # it out changes no other element of the walk
             if attr == "src" and not el.attrs.get("src"):
+                self._all = None
                 dom.decompose(el)
 
     def _prune(self, root: Node) -> None:
@@ -370,12 +398,13 @@ class FastTreeCleaner:
         # element inside it goes, so both are computed once, bottom-up.
         full: set[int] = set()
         _mark_full(root, full)
-        for el in dom.elements(root):
+        for el in self._elements(root):
             if el.dead:
                 continue
             # every <hr> goes; an element is only taken out before its descendants are
             # visited, so this walk sees each live one
             if el.name == "hr" or el.name not in _KEEP_EMPTY and id(el) not in full:
+                self._all = None
                 dom.decompose(el)
 
     # 9
@@ -384,8 +413,12 @@ class FastTreeCleaner:
             if "\n" not in node:
                 continue
             new = _CJK_GAP.sub("", node)
-            new = _LEAD_NL.sub("", new)
-            new = _TRAIL_NL.sub("", new)
+            # both need whitespace at that end (``\s`` is ``str.isspace``, see
+            # test_clean_shortcuts): most text nodes have none, so skip the regex call
+            if new[:1].isspace():
+                new = _LEAD_NL.sub("", new)
+            if new[-1:].isspace():
+                new = _TRAIL_NL.sub("", new)
             new = _WS.sub(" ", new)
             if new != node:
                 siblings = parent.children
