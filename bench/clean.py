@@ -29,6 +29,7 @@ from feedhub.clean import LearnSettings, RulePack, clean_many  # noqa: E402
 from feedhub.collect import HTTPCache  # noqa: E402
 from feedhub.collect.feeds import collect_feed  # noqa: E402
 from feedhub.collect.local import collect_local  # noqa: E402
+from feedhub.config import SourceConfig  # noqa: E402
 from feedhub.pipeline import learn_settings, limits_of, pack_of  # noqa: E402
 from feedhub.types import Cleaned, RawItem  # noqa: E402
 
@@ -36,7 +37,8 @@ NOW = datetime(2026, 11, 20, tzinfo=UTC)
 Batch = tuple[list[RawItem], Callable[[RawItem], RulePack], LearnSettings]
 
 
-def batches(n: int, work: Path) -> list[Batch]:
+def sourced_batches(n: int, work: Path) -> list[tuple[Batch, SourceConfig]]:
+    """One batch per configured source of the bench corpus, with that source."""
     c = corpus_mod.generate(work / "corpus", n, corpus_mod.SEED)
     config = bench_run.make_config(c, work)
     out = []
@@ -50,8 +52,12 @@ def batches(n: int, work: Path) -> list[Batch]:
                 source.id, source.url, HTTPCache(), limits_of(config), outlet=source.outlet
             )
         todo = sorted(res.items, key=lambda r: ((r.published or NOW).isoformat(), r.id))
-        out.append((todo, pack_of(source), learn_settings(config, source)))
+        out.append(((todo, pack_of(source), learn_settings(config, source)), source))
     return out
+
+
+def batches(n: int, work: Path) -> list[Batch]:
+    return [batch for batch, _ in sourced_batches(n, work)]
 
 
 def run_all(work: list[Batch], reference: bool) -> list[Cleaned | None]:

@@ -35,14 +35,9 @@ sys.path.insert(0, str(ROOT))
 
 import clean as bench_clean  # noqa: E402
 import markdown  # noqa: E402
-from clean import NOW  # noqa: E402
 
 from feedhub.clean import clean_many, dom, lines  # noqa: E402
 from feedhub.clean.mdhtml import FastMarkdown  # noqa: E402
-from feedhub.collect import HTTPCache  # noqa: E402
-from feedhub.collect.feeds import collect_feed  # noqa: E402
-from feedhub.collect.local import collect_local  # noqa: E402
-from feedhub.pipeline import learn_settings, limits_of, pack_of  # noqa: E402
 
 
 def load_old(rev: str, into: Path) -> Any:
@@ -59,22 +54,8 @@ def load_old(rev: str, into: Path) -> Any:
 
 def batches(n: int, work: Path) -> tuple[list[bench_clean.Batch], list[Any]]:
     """``bench/clean.py``'s batches, and the configured source of each."""
-    c = bench_clean.corpus_mod.generate(work / "corpus", n, bench_clean.corpus_mod.SEED)
-    config = bench_clean.bench_run.make_config(c, work)
-    out, sources = [], []
-    for source in config.sources:
-        if source.kind == "local":
-            assert source.path is not None
-            res = collect_local(source.id, config.resolve(source.path), source.glob, source.format)
-        else:
-            assert source.url is not None
-            res = collect_feed(
-                source.id, source.url, HTTPCache(), limits_of(config), outlet=source.outlet
-            )
-        todo = sorted(res.items, key=lambda r: ((r.published or NOW).isoformat(), r.id))
-        out.append((todo, pack_of(source), learn_settings(config, source)))
-        sources.append(source)
-    return out, sources
+    pairs = bench_clean.sourced_batches(n, work)
+    return [b for b, _ in pairs], [s for _, s in pairs]
 
 
 def best(fn: Callable[[], object], repeat: int) -> float:
