@@ -166,3 +166,21 @@ def test_runs_record_stats_and_skip_unchanged_files_with_the_same_result(tmp_pat
         assert storage.source_state("s").error_count == 0
     finally:
         storage.close()
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_front_matter_date_that_cannot_exist_fails_only_its_post(
+    tmp_path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """YAML types 2026-02-30 as a date, then cannot build it (a plain ValueError): that
+    post gets one error naming it, the folder's other posts are read."""
+    from feedhub.collect import local
+
+    monkeypatch.setattr(local, "FAST_FRONT_MATTER", fast)
+    (tmp_path / "bad.md").write_text("---\ntitle: x\ndate: 2026-02-30\n---\nbody\n", "utf-8")
+    (tmp_path / "good.md").write_text("---\ntitle: y\ndate: 2026-02-03\n---\nbody\n", "utf-8")
+    result = collect_local("s", tmp_path, "**/*.md", "hexo")
+    assert [r.title for r in result.items] == ["y"]
+    assert [e.message for e in result.errors] == [
+        f"{tmp_path / 'bad.md'}: malformed front matter: day is out of range for month"
+    ]

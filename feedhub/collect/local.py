@@ -113,9 +113,9 @@ def parse_article(text: str, *, source_id: str, key: str, fmt: str = "auto") -> 
     m = _FRONT_MATTER.match(text)
     if not m:
         raise ParseError(source_id, f"{where}: {fmt} post without '---' front matter")
-    # flat "key: value" front matter without PyYAML's per-scalar nodes (same result)
-    meta = frontmatter.load(m.group(1)) if FAST_FRONT_MATTER else None
     try:
+        # flat "key: value" front matter without PyYAML's per-scalar nodes (same result)
+        meta = frontmatter.load(m.group(1)) if FAST_FRONT_MATTER else None
         if meta is None:
             meta = yaml.load(m.group(1), Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
@@ -123,6 +123,10 @@ def parse_article(text: str, *, source_id: str, key: str, fmt: str = "auto") -> 
         line = f" line {mark.line + 2}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ParseError(source_id, f"{where}:{line}: malformed front matter: {problem}") from None
+    except ValueError as exc:
+        # YAML's constructors raise plain ValueError for a scalar that matches a type but
+        # cannot be built (date: 2026-02-30): one bad post, not a failed folder
+        raise ParseError(source_id, f"{where}: malformed front matter: {exc}") from None
     if not isinstance(meta, dict):
         raise ParseError(source_id, f"{where}: front matter is not a mapping of keys")
     title = _str(meta.get("title"))
