@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from feedhub.collect.local import read_article
 from feedhub.dedupe import textfast
-from feedhub.dedupe.signals import _VOCAB, term_array, terms
+from feedhub.dedupe.signals import _VOCAB, LATIN, NUMBER, _Vocabulary, term_array, terms
 
 from .conftest import ROOT
 
@@ -79,3 +79,35 @@ def test_fast_features_equal_the_references_on_real_pages(folder: Path) -> None:
     for a in texts:
         assert textfast.nfkc_lower(a) == unicodedata.normalize("NFKC", a).lower()
         assert _named(a) == {g: float(1 + np.log(c)) for g, c in terms(a).items()}
+
+
+_KEYS = st.lists(st.integers(0, 40).map(lambda i: (0x4E00 + i) << 21 | 0x4E01), unique=True)
+_WORDS = st.lists(
+    st.sampled_from([f"{p}{w}" for p in (LATIN, NUMBER) for w in ("a", "b", "c", "7", "x9")]),
+    unique=True,
+)
+
+
+@given(_KEYS, _WORDS, _KEYS, _WORDS, st.integers(0, 1100))
+@settings(max_examples=300, deadline=None)
+def test_vocabulary_fill_equals_one_id_at_a_time(
+    keys: list[int], words: list[str], known_keys: list[int], known_words: list[str], pad: int
+) -> None:
+    """fill() hands out ids exactly as bigram_id()/id() called in turn would, with the
+    same populations, from any earlier vocabulary (``pad`` terms first: the population
+    array has to grow past its 1024 slots too)."""
+    fast, slow = _Vocabulary(), _Vocabulary()
+    for v in (fast, slow):
+        for i in range(pad):
+            v.id(f"{LATIN}pad{i}")
+        for k in known_keys:
+            v.bigram_id(k)
+        for w in known_words:
+            v.id(w)
+    found: list[int | None] = [*map(fast.bigrams.get, keys), *map(fast.ids.get, words)]
+    if None in found:
+        fast.fill(found, keys, words)
+    expected = [*map(slow.bigram_id, keys), *map(slow.id, words)]
+    assert found == expected
+    assert (fast.bigrams, fast.ids, fast.size) == (slow.bigrams, slow.ids, slow.size)
+    assert fast.population[: fast.size].tolist() == slow.population[: slow.size].tolist()
