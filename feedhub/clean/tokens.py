@@ -12,7 +12,9 @@ test_clean_tokens.py``, which holds the two to identical event streams).  Anythi
 else (declarations, processing instructions, a stray ``<``, a ``&name`` without
 ``;``, an unquoted value ending in ``/``, ``<script>``/``<style>`` content, odd
 whitespace in a tag…) makes :func:`scan` return None, and the caller runs
-``html.parser`` as before.
+``html.parser`` as before.  :func:`scan_raw` is :func:`scan` for documents with
+``<script>``/``<style>`` elements, whose raw text it reads as ``html.parser`` does
+(``dom`` uses it; the Markdown step does not).
 
 The patterns are deliberately narrower than ``html.parser``'s: tag and attribute
 separators are ASCII whitespace only (``html.parser`` ends a tag name only at those,
