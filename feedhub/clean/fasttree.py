@@ -432,7 +432,13 @@ class FastTreeCleaner:
         for parent, node in list(dom.strings(root)):
             if "\n" not in node:
                 continue
-            new = _joined(node)
+            # _joined, inline (it is called for most text nodes)
+            new = _CJK_GAP.sub("", node)
+            if new[:1].isspace():
+                new = _LEAD_NL.sub("", new)
+            if new[-1:].isspace():
+                new = _TRAIL_NL.sub("", new)
+            new = _WS.sub(" ", new)
             if new != node:
                 siblings = parent.children
                 siblings[dom.index(siblings, node)] = Text(new)
