@@ -3,6 +3,11 @@ tree's, in one process, on the same articles, interleaved.
 
     taskset -c 1 python bench/clean_ab.py                  # against BEFORE (below)
     taskset -c 1 python bench/clean_ab.py --rev HEAD~1 --articles 1000 --repeat 5
+    taskset -c 1 python bench/clean_ab.py --rev main --pages ../shared/corpora/goodnews-md
+
+``--pages DIR`` cleans the Markdown pages under a local folder (one batch, as a local
+source with the built-in rules of ``--format``) instead of the generated corpus, and
+also counts the articles each revision's tree stage takes on its fast path.
 
 The older revision's ``feedhub`` package is exported with ``git archive`` into a temp
 folder as ``feedhub_old`` (its imports are relative, so it runs on its own code) and
@@ -36,8 +41,11 @@ sys.path.insert(0, str(ROOT))
 import clean as bench_clean  # noqa: E402
 import markdown  # noqa: E402
 
-from feedhub.clean import clean_many, dom, lines  # noqa: E402
+from feedhub.clean import _prepare, clean_many, dom, lines  # noqa: E402
+from feedhub.clean.learn import LearnSettings  # noqa: E402
 from feedhub.clean.mdhtml import FastMarkdown  # noqa: E402
+from feedhub.collect.local import collect_local  # noqa: E402
+from feedhub.pipeline import pack_of  # noqa: E402
 
 
 def load_old(rev: str, into: Path) -> Any:
@@ -72,6 +80,8 @@ def main() -> int:
     parser.add_argument("--rev", default=BEFORE)
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--pages", type=Path, help="clean this folder's pages instead")
+    parser.add_argument("--format", default="goodnews", help="the pages' format (--pages)")
     args = parser.parse_args()
     rev = args.rev
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,13 +89,25 @@ def main() -> int:
         old_clean = importlib.import_module("feedhub_old.clean")
         old_dom = importlib.import_module("feedhub_old.clean.dom")
         old_pipeline = importlib.import_module("feedhub_old.pipeline")
-        work, sources = batches(args.articles, Path(tmp) / "work")
+        if args.pages:
+            pages = collect_local("pages", args.pages, fmt=args.format).items
+            work, sources = [(pages, pack_of(None), LearnSettings())], [None]
+        else:
+            work, sources = batches(args.articles, Path(tmp) / "work")
         n = sum(len(b[0]) for b in work)
         # the old code on its own rule packs (the same rule files, its own caches)
         old_work = [
             (raws, old_pipeline.pack_of(source), settings)
             for (raws, _, settings), source in zip(work, sources, strict=True)
         ]
+        fast_old = sum(
+            old_clean._prepare(r, p(r), False).fast is not None
+            for raws, p, _ in old_work
+            for r in raws
+        )
+        fast_new = sum(
+            _prepare(r, p(r), False).fast is not None for raws, p, _ in work for r in raws
+        )
 
         def run_old() -> list[Any]:
             out: list[Any] = []
@@ -111,7 +133,12 @@ def main() -> int:
         htmls = rendered + [
             r.content for raws, _, _ in work for r in raws if r.content_type != "markdown"
         ]
-        htmls = [h for h in htmls if not dom.UNSUPPORTED_MARKUP.search(h)]
+        # (what both revisions parse)
+        htmls = [
+            h
+            for h in htmls
+            if not dom.UNSUPPORTED_MARKUP.search(h) and not old_dom.UNSUPPORTED_MARKUP.search(h)
+        ]
         rows = {
             "clean_many (µs/article)": (run_old, run_new, n),
             "markdown render (µs/doc)": (
@@ -142,6 +169,7 @@ def main() -> int:
             f"   {old_t / new_t:5.2f}x"
         )
     print(f"  identical Cleaned: {same}/{n}; identical Markdown: {same_md}/{len(docs)}")
+    print(f"  fast tree stage: old {fast_old}/{n}, new {fast_new}/{n} articles")
     return 0 if same == n and same_md == len(docs) else 1
 
 

@@ -8,10 +8,13 @@ same stdlib tokenizer bs4 uses and copies bs4's tree-building rules (whitespace-
 strings collapsed, void elements, ``_popToTag``, character references,
 multi-valued attributes) onto plain ``Node`` objects.
 
-It covers the markup articles carry.  What it does not model (``<script>``/
-``<style>``/``<template>``/ruby strings, ``<pre>`` whitespace, ``<meta>`` charset
-substitution, doctype/CDATA/processing instructions) raises :class:`Unsupported`,
-and the caller falls back to the bs4 reference cleaner for that article.
+It covers the markup articles carry.  ``<script>``/``<style>`` elements keep their
+raw text (bs4's Script/Stylesheet string) in ``Node.raw``, outside ``children``: bs4's
+``get_text`` of any other element skips those strings, so every walk over children
+gives bs4's answer without looking for them.  What it does not model
+(``<template>``/ruby strings, ``<pre>`` whitespace, ``<meta>`` charset substitution,
+doctype/CDATA/processing instructions) raises :class:`Unsupported`, and the caller
+falls back to the bs4 reference cleaner for that article.
 """
 
 from __future__ import annotations
@@ -36,10 +39,17 @@ _ENTITIES = EntitySubstitution.HTML_ENTITY_TO_CHARACTER
 _UNMODELLED = frozenset(
     (*HTMLTreeBuilder.DEFAULT_STRING_CONTAINERS, *HTMLTreeBuilder.DEFAULT_PRESERVE_WHITESPACE_TAGS)
 ) | {"meta"}
-# A cheap pre-check for the same, so most unsupported documents skip the parse.
+# Of those, the elements whose raw text is modelled (``Node.raw``).
+RAW_TEXT = tokens.RAW_TEXT
+# A cheap pre-check for the rest, so most unsupported documents skip the parse.  A
+# "<![endif]" is let through: it is mostly inside a conditional comment ("<!--[if IE]>
+# …<![endif]-->"); where it is not, html.parser reports it and _Builder declines it.
 UNSUPPORTED_MARKUP = re.compile(
-    r"<(?:" + "|".join(sorted(_UNMODELLED)) + r")(?![a-z0-9])|<!(?!--)|<\?", re.I
+    r"<(?:" + "|".join(sorted(_UNMODELLED - RAW_TEXT)) + r")(?![a-z0-9])|<!(?!--|\[endif\])|<\?",
+    re.I,
 )
+_VOID_OR_RAW = VOID | RAW_TEXT
+_RAW_OR_ROOT = RAW_TEXT | {"[document]"}
 _ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"
 _XML_SPECIAL = re.compile("[<>&]")
 _XML_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
@@ -62,9 +72,15 @@ AttrValue = str | list[str]
 
 
 class Node:
-    """An element (or the document root, named ``[document]``)."""
+    """An element (or the document root, named ``[document]``).
 
-    __slots__ = ("name", "attrs", "children", "parent", "dead")
+    ``raw``, set only on ``<script>``/``<style>`` elements (see :data:`RAW_TEXT`), is
+    their raw text ("" for none); they never have children.  On the root it is set
+    ("") when the tree holds such an element (see :func:`holds_raw`).
+    """
+
+    __slots__ = ("name", "attrs", "children", "parent", "dead", "raw")
+    raw: str  # not set in __init__: most elements never have it
 
     def __init__(self, name: str, attrs: dict[str, AttrValue], parent: Node | None) -> None:
         self.name = name
@@ -101,7 +117,13 @@ class _Builder(HTMLParser):
             self.data = []
             if not s.strip(_ASCII_SPACES):  # only ASCII whitespace (or nothing)
                 s = "\n" if "\n" in s else " "
-            self.stack[-1].children.append(Text(s))
+            top = self.stack[-1]
+            if top.name in RAW_TEXT:  # the raw text of a <script>/<style>: one string
+                if top.raw:
+                    raise Unsupported("two strings in raw text")
+                top.raw = s
+            else:
+                top.children.append(Text(s))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs, void_close=False)
@@ -110,7 +132,7 @@ class _Builder(HTMLParser):
     def handle_starttag(
         self, tag: str, attrs: list[tuple[str, str | None]], void_close: bool = True
     ) -> None:
-        if tag in _UNMODELLED:
+        if tag in _UNMODELLED and tag not in RAW_TEXT:
             raise Unsupported(tag)
         raw: dict[str, str] = {}
         for key, value in attrs:
@@ -125,6 +147,8 @@ class _Builder(HTMLParser):
         self.end_data()
         parent = self.stack[-1]
         node = Node(tag, values, parent)
+        if tag in RAW_TEXT:
+            node.raw = self.root.raw = ""
         parent.children.append(node)
         self.stack.append(node)
         self.open[tag] = self.open.get(tag, 0) + 1
@@ -182,13 +206,23 @@ def parse(html: str) -> Node:
     if UNSUPPORTED_MARKUP.search(html):
         raise Unsupported("markup")
     found = tokens.scan(html)
+    if found is None:
+        found = tokens.scan_raw(html)
     if found is not None:
         return _build(found)
     b = _Builder()  # markup the strict tokenizer does not model: html.parser's own loop
-    b.feed(html)
-    b.close()
+    try:
+        b.feed(html)
+        b.close()
+    except AssertionError as exc:  # html.parser gave up (bs4: ParserRejectedMarkup)
+        raise Unsupported("rejected markup") from exc
     b.end_data()
     return b.root
+
+
+def holds_raw(root: Node) -> bool:
+    """Does the tree ``parse`` made (or a copy of it) hold a ``<script>``/``<style>``?"""
+    return getattr(root, "raw", None) is not None
 
 
 _VALUES_SEEN: dict[tuple[str, str], tuple[tuple[str, str | tuple[str, ...]], ...]] = {}
@@ -219,6 +253,20 @@ def _attr_values(tag: str, attrs: str) -> tuple[tuple[str, str | tuple[str, ...]
     return found
 
 
+def _raw_node(tag: str, attrs: str, text: str, parent: Node) -> Node:
+    """A ``<script>``/``<style>`` element with the raw text ``text`` (bs4's endData:
+    ASCII whitespace alone becomes one space or newline)."""
+    values: dict[str, AttrValue] = {
+        key: list(value) if type(value) is tuple else value  # type: ignore[misc]
+        for key, value in _attr_values(tag, attrs)
+    }
+    node = Node(tag, values, parent)
+    if text and not text.strip(_ASCII_SPACES):
+        text = "\n" if "\n" in text else " "
+    node.raw = text
+    return node
+
+
 def _build(found: list[tokens.Piece]) -> Node:
     """The tree ``_Builder`` makes of a document ``tokens.scan`` split into ``found``,
     with its handlers folded into one loop.
@@ -233,7 +281,7 @@ def _build(found: list[tokens.Piece]) -> Node:
     is_open: dict[str, int] = {}
     closed_void: list[str] = []
     data: list[str] = []
-    for text, stag, tag, attrs, slash, etag, end, comment, _, ref, ent, num, amp in found:
+    for text, stag, tag, attrs, slash, etag, end, comment, cdata, ref, ent, num, amp in found:
         if text:
             data.append(text)
         if ref:
@@ -256,7 +304,23 @@ def _build(found: list[tokens.Piece]) -> Node:
         elif stag:
             tag = tag.lower()
             if tag in _UNMODELLED:
-                raise Unsupported(tag)
+                if tag not in RAW_TEXT:
+                    raise Unsupported(tag)
+                # a <script>/<style> (``tokens.scan_raw``): its raw text is in ``cdata``
+                if data:
+                    s = "".join(data)
+                    data = []
+                    if not s.strip(_ASCII_SPACES):
+                        s = "\n" if "\n" in s else " "
+                    parent.children.append(Text(s))
+                node = _raw_node(tag, attrs, cdata, parent)
+                root.raw = ""
+                parent.children.append(node)
+                if not slash:  # open until its end tag (the next piece, if any)
+                    stack.append(node)
+                    parent = node
+                    is_open[tag] = is_open.get(tag, 0) + 1
+                continue
         elif not comment:
             continue  # the text after the last construct
         # a tag or a comment: the text before it is one node (end_data)
@@ -345,7 +409,10 @@ def strings(root: Node) -> Iterator[tuple[Node, Text]]:
 
 
 def text(node: Node) -> str:
-    """bs4's ``get_text("")``: every text node under ``node``, joined."""
+    """bs4's ``get_text("")``: every text node under ``node``, joined (of a
+    ``<script>``/``<style>``: its raw text, the only string it reads)."""
+    if node.name in RAW_TEXT:
+        return node.raw
     parts: list[str] = []
     stack = [iter(node.children)]
     while stack:
@@ -361,6 +428,8 @@ def text(node: Node) -> str:
 
 def has_text(node: Node) -> bool:
     """bs4's ``bool(get_text(strip=True))``."""
+    if node.name in RAW_TEXT:
+        return bool(node.raw.strip())
     return any(s.strip() for _, s in strings(node))
 
 
@@ -469,6 +538,10 @@ def copy(node: Node, parent: Node | None = None) -> Node:
         node.name, {k: v if isinstance(v, str) else list(v) for k, v in node.attrs.items()}, parent
     )
     new.children = [copy(c, new) if isinstance(c, Node) else c for c in node.children]
+    if node.name in _RAW_OR_ROOT:
+        raw = getattr(node, "raw", None)
+        if raw is not None:
+            new.raw = raw
     return new
 
 
@@ -514,9 +587,14 @@ def _write(node: Node, out: list[str], release: bool) -> None:
             f" {k}={_quoted(_escape(v if isinstance(v, str) else ' '.join(v)))}"
             for k, v in sorted(child.attrs.items())
         )
-        if child.name in VOID and not child.children:
-            out.append(f"<{child.name}{attrs}/>")
-        else:
-            out.append(f"<{child.name}{attrs}>")
-            _write(child, out, release)
-            out.append(f"</{child.name}>")
+        name = child.name
+        if name in _VOID_OR_RAW:
+            if name in RAW_TEXT:  # its text as it is (bs4: script and style hold CDATA)
+                out.append(f"<{name}{attrs}>{child.raw}</{name}>")
+                continue
+            if not child.children:
+                out.append(f"<{name}{attrs}/>")
+                continue
+        out.append(f"<{name}{attrs}>")
+        _write(child, out, release)
+        out.append(f"</{name}>")

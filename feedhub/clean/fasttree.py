@@ -46,6 +46,7 @@ _LINKISH = frozenset(LINKISH)
 _IMG = frozenset(("img",))
 _A_IMG = frozenset(("a", "img"))
 _MEDIA = _KEEP_EMPTY - {"br", "hr"}
+_RAW_TEXT = dom.RAW_TEXT
 
 
 def _describe(el: Node, text: str) -> str:
@@ -123,7 +124,10 @@ class FastTreeCleaner:
     def _text(self, el: Node) -> str:
         text = self._texts.get(el)
         if text is None:
-            text = self._texts[el] = norm_text(self._raw(el))
+            # a <script>/<style> reads its raw text; ``_raw`` gives what it adds to the
+            # text of the elements around it: nothing (bs4 skips Script strings there)
+            raw = el.raw if el.name in _RAW_TEXT else self._raw(el)
+            text = self._texts[el] = norm_text(raw)
         return text
 
     def _raw(self, el: Node) -> str:
@@ -194,6 +198,11 @@ class FastTreeCleaner:
         if self.selectors.unwrap.names:
             first = self.selectors.unwrap.first
             wrapped = [el for el in self._elements(root) if first(el) is not None]
+            for el in wrapped:
+                if el.name in _RAW_TEXT and el.raw:
+                    # bs4 would move the Script string out into an element that does
+                    # not read it as text and prints it escaped: not modelled
+                    raise dom.Unsupported("unwrapped raw text")
             if wrapped:
                 self._all = None
             for el in wrapped:
@@ -312,6 +321,11 @@ class FastTreeCleaner:
     def _drop_runs(self, block: Node, name: str, pattern: re.Pattern[str]) -> None:
         # A text node taken out here is skipped later (bs4: its parent is None); one
         # inside an element taken out keeps its parent and is still looked at.
+        # bs4 looks at the raw text of a <script>/<style> too; where the pattern finds
+        # something in one, what it does with it is not modelled.
+        for el in dom.elements(block, _RAW_TEXT):
+            if el.raw and pattern.search(norm_text(el.raw)):
+                raise dom.Unsupported("pattern in raw text")
         gone: set[int] = set()
         for parent, node in list(dom.strings(block)):
             if id(node) in gone or not pattern.search(norm_text(node)):
@@ -403,7 +417,13 @@ class FastTreeCleaner:
                 continue
             # every <hr> goes; an element is only taken out before its descendants are
             # visited, so this walk sees each live one
-            if el.name == "hr" or el.name not in _KEEP_EMPTY and id(el) not in full:
+            if (
+                el.name == "hr"
+                or el.name not in _KEEP_EMPTY
+                and id(el) not in full
+                # a <script>/<style> has text of its own (which its ancestors do not read)
+                and not (el.name in _RAW_TEXT and el.raw.strip())
+            ):
                 self._all = None
                 dom.decompose(el)
 
@@ -412,9 +432,8 @@ class FastTreeCleaner:
         for parent, node in list(dom.strings(root)):
             if "\n" not in node:
                 continue
+            # _joined, inline (it is called for most text nodes)
             new = _CJK_GAP.sub("", node)
-            # both need whitespace at that end (``\s`` is ``str.isspace``, see
-            # test_clean_shortcuts): most text nodes have none, so skip the regex call
             if new[:1].isspace():
                 new = _LEAD_NL.sub("", new)
             if new[-1:].isspace():
@@ -423,6 +442,24 @@ class FastTreeCleaner:
             if new != node:
                 siblings = parent.children
                 siblings[dom.index(siblings, node)] = Text(new)
+        if dom.holds_raw(root):
+            # bs4 joins the Script/Stylesheet strings too (the sanitizer drops them,
+            # but where html5ever ends a script can depend on its whitespace)
+            for el in dom.elements(root, _RAW_TEXT):
+                if "\n" in el.raw:
+                    el.raw = _joined(el.raw)
+
+
+def _joined(text: str) -> str:
+    """``tree._join_runs`` on one text with a line break in it."""
+    new = _CJK_GAP.sub("", text)
+    # both need whitespace at that end (``\s`` is ``str.isspace``, see
+    # test_clean_shortcuts): most text nodes have none, so skip the regex call
+    if new[:1].isspace():
+        new = _LEAD_NL.sub("", new)
+    if new[-1:].isspace():
+        new = _TRAIL_NL.sub("", new)
+    return _WS.sub(" ", new)
 
 
 def _mark_full(node: Node, full: set[int]) -> bool:

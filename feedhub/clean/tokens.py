@@ -12,7 +12,9 @@ test_clean_tokens.py``, which holds the two to identical event streams).  Anythi
 else (declarations, processing instructions, a stray ``<``, a ``&name`` without
 ``;``, an unquoted value ending in ``/``, ``<script>``/``<style>`` content, odd
 whitespace in a tag…) makes :func:`scan` return None, and the caller runs
-``html.parser`` as before.
+``html.parser`` as before.  :func:`scan_raw` is :func:`scan` for documents with
+``<script>``/``<style>`` elements, whose raw text it reads as ``html.parser`` does
+(``dom`` uses it; the Markdown step does not).
 
 The patterns are deliberately narrower than ``html.parser``'s: tag and attribute
 separators are ASCII whitespace only (``html.parser`` ends a tag name only at those,
@@ -23,6 +25,7 @@ but its ``\\s`` elsewhere is Unicode), no backticks or ``<``/``>`` inside a tag
 from __future__ import annotations
 
 import re
+from html import parser as _html_parser
 from html import unescape
 
 _WS = r"[ \t\n\r\f]"
@@ -35,12 +38,13 @@ _WS = r"[ \t\n\r\f]"
 # Each ends at the first ">" or ";" after its start (no value or comment holds one),
 # so where a construct starts decides where it ends: a document splits into text and
 # constructs in one way only.
-_CONSTRUCT = rf"""
-    (?P<stag><(?P<tag>[a-zA-Z][a-zA-Z0-9]*)
+_START = rf"""<(?P<tag>[a-zA-Z][a-zA-Z0-9]*)
      (?P<attrs>(?:{_WS}+[a-zA-Z_:][-a-zA-Z0-9_:.]*
         (?:{_WS}*={_WS}*(?:"[^"<>`]*"|'[^'<>`]*'|[^\s"'=<>`/]+(?={_WS}|>)))?
      )*)
-     {_WS}*(?P<slash>/?)>)
+     {_WS}*(?P<slash>/?)>"""
+_CONSTRUCT = rf"""
+    (?P<stag>{_START})
     |(?P<etag></(?P<end>[a-zA-Z][a-zA-Z0-9]*)>)
     |(?P<comment><!--(?P<cdata>(?:[^-<>]|-(?!-))*)-->)
     |(?P<ref>&(?:(?P<ent>[a-zA-Z][a-zA-Z0-9]*)|\#(?P<num>[0-9]+|[xX][0-9a-fA-F]+));)
@@ -55,6 +59,7 @@ PIECES = re.compile(r"(?P<text>[^<&]*)(?:" + _CONSTRUCT + r"|\Z)", re.X)
 # Where html.parser stops tokenizing (the raw text of <script> and <style>): a "<script"
 # in a document _DOCUMENT accepts can only be a start tag.
 _CDATA_CONTENT = re.compile(r"<(?:script|style)(?![a-zA-Z0-9])", re.I)
+_START_TAG = re.compile(_START, re.X)
 ATTR = re.compile(
     rf"""{_WS}+(?P<name>[^\s=]+)(?:{_WS}*={_WS}*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s>]+)))?""",
     re.X,
@@ -74,6 +79,133 @@ def scan(html: str) -> list[Piece] | None:
     pieces: list[Piece] = PIECES.findall(html)
     return pieces
 
+
+# ------------------------------------------------------------------ raw text
+
+# html.parser's raw text elements: after a start tag of one (not "<script/>"), everything
+# up to the element's end tag is data, whatever it looks like; bs4 keeps it as the
+# element's one string (Script, Stylesheet).
+RAW_TEXT = frozenset(_html_parser.HTMLParser.CDATA_CONTENT_ELEMENTS)
+_END_TAG = getattr(_html_parser, "endtagfind", None)  # parse_endtag's "</name>"
+
+
+def _raw_end(elem: str) -> re.Pattern[str]:
+    """The pattern html.parser looks for to end ``elem``'s raw text (its own)."""
+    p = _html_parser.HTMLParser()
+    p.set_cdata_mode(elem)
+    found: re.Pattern[str] = p.interesting
+    return found
+
+
+_RAW_END = {elem: _raw_end(elem) for elem in RAW_TEXT}
+
+
+def raw_text(html: str, i: int, elem: str) -> tuple[str, int, int]:
+    """``elem``'s raw text from ``i`` (just after its start tag), as html.parser reads it
+    (``goahead`` in CDATA mode, ``parse_endtag``): (the data, where its end tag starts,
+    where it ends), or (the data, -1, -1) when the end tag never comes: html.parser then
+    never reports the rest of the document."""
+    chunks: list[str] = []
+    end = _RAW_END[elem]
+    while True:
+        m = end.search(html, i)
+        if m is None or _END_TAG is None:
+            return "".join(chunks), -1, -1
+        j = m.start()
+        gt = html.index(">", j + 1) + 1  # parse_endtag's first ">" after "</"
+        name = _END_TAG.match(html, j)
+        if name is not None and name.group(1).lower() == elem:
+            chunks.append(html[i:j])
+            return "".join(chunks), j, gt
+        chunks.append(html[i:gt])  # "</ſcript>": matched as an end, read as data
+        i = gt
+
+
+class _Probe(_html_parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.seen: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.seen.append(("start", tag))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.seen.append(("end", tag))
+
+    def handle_data(self, data: str) -> None:
+        if self.seen and self.seen[-1][0] == "data":
+            data = self.seen.pop()[1] + data
+        self.seen.append(("data", data))
+
+
+def _raw_text_as_parsed() -> bool:
+    """Does this Python's html.parser read raw text as :func:`raw_text` says?  (Newer
+    releases changed how script text ends and what happens to an unclosed one.)"""
+    for html in (
+        "<script>a<b>&amp;</ſcript>b</SCRIPT\n>c",
+        "<style>a</stylex></ style>b",
+        "<script>a</script x>b",
+        "<script>a",
+    ):
+        elem = html[1 : html.index(">")]
+        data, j, gt = raw_text(html, html.index(">") + 1, elem)
+        want = [("start", elem)] + ([("data", data)] if data else [])
+        if j >= 0:
+            want.append(("end", elem))
+            if gt < len(html):
+                want.append(("data", html[gt:]))
+        p = _Probe()
+        p.feed(html)
+        p.close()
+        if p.seen != want:
+            return False
+    return True
+
+
+RAW_TEXT_MODELLED = _raw_text_as_parsed()
+
+
+def scan_raw(html: str) -> list[Piece] | None:
+    """:func:`scan` for a document with ``<script>``/``<style>`` elements (None without).
+
+    The document between them must be one :func:`scan` accepts.  The piece of such a
+    start tag carries the element's raw text in its ``cdata`` group; its end tag (when
+    there is one) is the next piece, with the element's name as ``end``.
+    """
+    m = _CDATA_CONTENT.search(html)
+    if m is None or not RAW_TEXT_MODELLED:
+        return None
+    pieces: list[Piece] = []
+    pos = 0
+    while m is not None:
+        part = html[pos : m.start()]
+        # every "<" before is a construct's, so this "<script" is a start tag
+        if _DOCUMENT.fullmatch(part) is None:
+            return None
+        pieces += PIECES.findall(part)
+        start = _START_TAG.match(html, m.start())
+        if start is None:
+            return None
+        tag, attrs, slash = start.group("tag", "attrs", "slash")
+        pos = start.end()
+        if slash:  # "<script/>" opens no raw text
+            pieces.append(("", start.group(), tag, attrs, slash, "", "", "", "", "", "", "", ""))
+        else:
+            elem = tag.lower()
+            data, j, pos = raw_text(html, pos, elem)
+            pieces.append(("", start.group(), tag, attrs, "", "", "", "", data, "", "", "", ""))
+            if j < 0:
+                return pieces
+            pieces.append(("", "", "", "", "", html[j:pos], elem, "", "", "", "", "", ""))
+        m = _CDATA_CONTENT.search(html, pos)
+    part = html[pos:]
+    if _DOCUMENT.fullmatch(part) is None:
+        return None
+    pieces += PIECES.findall(part)
+    return pieces
+
+
+# ------------------------------------------------------------------ attributes
 
 _ATTRS_SEEN: dict[str, tuple[tuple[str, str | None], ...]] = {}
 ATTRS_KEPT = 8192  # distinct attribute strings remembered (then forgotten at once)
