@@ -14,9 +14,11 @@ Two shortcuts, each declining anything it does not model:
 * :func:`extract` is ``HTMLExtractor``'s decisions, handler for handler, on the
   constructs ``tokens.scan`` found (the same ones, at the same positions, as the parser
   loop's);
-* :class:`FastMarkdown` writes the serialized tree itself when every paragraph is made
-  of placeholder lines and ``[text](url)`` lines with plain text, then runs the real
-  postprocessors.
+* :class:`FastMarkdown` writes the serialized tree itself when every block is a
+  paragraph made of placeholder lines, ``[text](url)`` lines with plain text and text
+  lines with nothing but inline HTML tags, comments and entities in them (mirror pages
+  leave stray closing tags such as ``</div>`` and bylines beside their raw blocks), then
+  runs the real postprocessors.
 
 ``tests/test_clean_tokens.py`` compares whole renderings with plain Python-Markdown on
 generated documents and on every corpus.
@@ -30,6 +32,7 @@ import markdown
 from markdown import util
 from markdown.htmlparser import blank_line_re, inner_blank_line_re, void_tags
 from markdown.preprocessors import HtmlBlockPreprocessor
+from markdown.serializers import _escape_cdata  # type: ignore[attr-defined]  # the serializer's own
 
 from . import tokens
 
@@ -176,28 +179,94 @@ _PLACEHOLDER = re.compile(util.HTML_PLACEHOLDER % r"[0-9]+")
 # emphasis, reference or entity characters in the text, nothing but URL characters in
 # the URL, nothing around it.
 _LINK = re.compile(r"\[([^\[\]\\`*_<>&!\x02\x03\n]+)\]\(([^\s()<>&\"'\\`\x02\x03]+)\)")
+# The start of a line that a block processor other than ``ParagraphProcessor`` may
+# take (anywhere in a block, as some of them search the whole block): an indented code
+# block (4 spaces), a hash header, a setext underline, a rule, a list item, a quote.
+_BLOCK_START = re.compile(r"[ ]{4}|[ ]*(?:[#>=*+_-]|[0-9]+\.)")
+# What the inline patterns before ``html`` act on (code spans, escapes, links, images,
+# references), and the delimiters of the emphasis patterns after ``entity``.
+_TEXT_MARKUP = re.compile(r"[`\\\[\]]")
+_DELIMITER = re.compile(r"[*_]")
 
 
-def _paragraph(text: str) -> str | None:
-    """The serialized ``<p>`` Python-Markdown makes of ``text`` (lines of placeholders,
-    links and single spaces), or None if a line is anything else."""
-    out: list[str] = []
-    for line in text.split("\n"):
+def _paragraph(md: markdown.Markdown, block: str) -> str | None:
+    """The serialized ``<p>`` Python-Markdown makes of ``block`` (no leading newline),
+    or None if a line is anything but a placeholder, a single space, a ``[text](url)``
+    line or a text line: plain text with inline HTML tags, comments and entities, and
+    no other markup (no line of the block may start what another block processor takes).
+
+    The inline patterns run one after the other over the paragraph's whole text (a link
+    line is an inline placeholder by the time ``html`` runs): ``html`` stores every tag
+    it finds, left to right, in ``md.htmlStash``, then ``entity`` every entity; the
+    rest is text, which the serializer escapes (``_escape_cdata``), and the real
+    postprocessors put the stored HTML back.
+    """
+    if any(_BLOCK_START.match(line) for line in block.split("\n")):
+        return None
+    pieces: list[str] = []  # lines, with links as their own inline placeholders
+    links: list[str] = []
+    plain = True  # no text lines
+    for line in block.lstrip().split("\n"):
         if line == " " or _PLACEHOLDER.fullmatch(line):
             # one space before a newline is no line break (two are)
-            out.append(line)
+            pieces.append(line)
             continue
         link = _LINK.fullmatch(line)
-        if link is None:
+        if link is not None:
+            pieces.append(util.INLINE_PLACEHOLDER % len(links))
+            links.append(f'<a href="{link.group(2)}">{link.group(1)}</a>')
+            continue
+        if not line.strip() or _TEXT_MARKUP.search(line):
             return None
-        out.append(f'<a href="{link.group(2)}">{link.group(1)}</a>')
-    return "<p>" + "\n".join(out) + "</p>"
+        pieces.append(line)
+        plain = False
+    data = "\n".join(pieces)
+    if plain:
+        # placeholders, links and spaces only: no inline pattern to run
+        return "<p>" + _put_links(data, links) + "</p>"
+    patterns = md.inlinePatterns
+    if (
+        "  \n" in data  # linebreak
+        or patterns["autolink"].getCompiledRegExp().search(data)
+        or patterns["automail"].getCompiledRegExp().search(data)
+    ):
+        return None
+    stored: list[str] = []  # what ``html``, then ``entity``, store, in that order
+    rest = data  # with stored pieces as inline placeholders "s<index>"
+    for name in ("html", "entity"):
+        segments: list[str] = []
+        pos = 0
+        for m in patterns[name].getCompiledRegExp().finditer(rest):
+            raw = m.group(1)
+            if "\n" in raw or "\x02" in raw or "\x03" in raw:
+                return None
+            segments.append(rest[pos : m.start()])
+            segments.append(util.INLINE_PLACEHOLDER % f"s{len(stored)}")
+            stored.append(raw)
+            pos = m.end()
+        segments.append(rest[pos:])
+        rest = "".join(segments)
+    # emphasis delimiters left in the text (stored pieces and links are placeholders)
+    if _DELIMITER.search(rest):
+        return None
+    placeholders = [md.htmlStash.store(raw) for raw in stored]
+    out = _escape_cdata(rest)
+    out = _STORED.sub(lambda m: placeholders[int(m.group(1))], out)
+    return "<p>" + _put_links(out, links) + "</p>"
 
 
-def serialize_simple(lines: list[str]) -> str | None:
+_STORED = re.compile(util.INLINE_PLACEHOLDER % r"s([0-9]+)")
+_LINKED = re.compile(util.INLINE_PLACEHOLDER % r"([0-9]+)")
+
+
+def _put_links(text: str, links: list[str]) -> str:
+    return _LINKED.sub(lambda m: links[int(m.group(1))], text) if links else text
+
+
+def serialize_simple(md: markdown.Markdown, lines: list[str]) -> str | None:
     """What the block parser, tree processors and serializer make of the preprocessed
-    ``lines`` (top-level tags stripped), when they hold only paragraphs of placeholder
-    and link lines; None otherwise.
+    ``lines`` (top-level tags stripped), when they hold only paragraphs of the lines
+    :func:`_paragraph` models; None otherwise (``md.htmlStash`` may then hold more).
 
     The block parser splits on blank lines and drops each block's leading newlines
     (``EmptyBlockProcessor``); a block of such lines matches no processor before
@@ -208,7 +277,7 @@ def serialize_simple(lines: list[str]) -> str | None:
     for block in "\n".join(lines).split("\n\n"):
         if not block.strip():
             continue
-        p = _paragraph(block.lstrip())
+        p = _paragraph(md, block.lstrip("\n"))
         if p is None:
             return None
         paragraphs.append(p)
@@ -228,7 +297,7 @@ class FastMarkdown(markdown.Markdown):
         lines = source.split("\n")
         for prep in self.preprocessors:
             lines = prep.run(lines)
-        output = serialize_simple(lines)
+        output = serialize_simple(self, lines)
         if output is None:
             # not modelled: start again, the whole way through Python-Markdown
             return super(FastMarkdown, self.reset()).convert(source)
