@@ -30,6 +30,7 @@ import re
 
 import markdown
 from markdown import util
+from markdown.blockprocessors import HashHeaderProcessor
 from markdown.htmlparser import blank_line_re, inner_blank_line_re, void_tags
 from markdown.preprocessors import HtmlBlockPreprocessor
 from markdown.serializers import _escape_cdata  # type: ignore[attr-defined]  # the serializer's own
@@ -179,10 +180,11 @@ _PLACEHOLDER = re.compile(util.HTML_PLACEHOLDER % r"[0-9]+")
 # emphasis, reference or entity characters in the text, nothing but URL characters in
 # the URL, nothing around it.
 _LINK = re.compile(r"\[([^\[\]\\`*_<>&!\x02\x03\n]+)\]\(([^\s()<>&\"'\\`\x02\x03]+)\)")
-# The start of a line that a block processor other than ``ParagraphProcessor`` may
-# take (anywhere in a block, as some of them search the whole block): an indented code
-# block (4 spaces), a hash header, a setext underline, a rule, a list item, a quote.
-_BLOCK_START = re.compile(r"[ ]{4}|[ ]*(?:[#>=*+_-]|[0-9]+\.)")
+# The start of a line that a block processor other than ``ParagraphProcessor`` and
+# ``HashHeaderProcessor`` may take (anywhere in a block, as some of them search the
+# whole block): an indented code block (4 spaces), a setext underline, a rule, a list
+# item, a quote; and an indented "#" (no header, but left alone).
+_BLOCK_START = re.compile(r"[ ]{4}|[ ]+#|[ ]*(?:[>=*+_-]|[0-9]+\.)")
 # What the inline patterns before ``html`` act on (code spans, escapes, links, images,
 # references), and the delimiters of the emphasis patterns after ``entity``.
 _TEXT_MARKUP = re.compile(r"[`\\\[\]]")
@@ -201,12 +203,17 @@ def _paragraph(md: markdown.Markdown, block: str) -> str | None:
     rest is text, which the serializer escapes (``_escape_cdata``), and the real
     postprocessors put the stored HTML back.
     """
-    if any(_BLOCK_START.match(line) for line in block.split("\n")):
-        return None
+    inner = _inline(md, block.lstrip())
+    return None if inner is None else "<p>" + inner + "</p>"
+
+
+def _inline(md: markdown.Markdown, text: str) -> str | None:
+    """What the inline patterns and the serializer make of ``text`` (see
+    :func:`_paragraph`), or None."""
     pieces: list[str] = []  # lines, with links as their own inline placeholders
     links: list[str] = []
     plain = True  # no text lines
-    for line in block.lstrip().split("\n"):
+    for line in text.split("\n"):
         if line == " " or _PLACEHOLDER.fullmatch(line):
             # one space before a newline is no line break (two are)
             pieces.append(line)
@@ -223,7 +230,7 @@ def _paragraph(md: markdown.Markdown, block: str) -> str | None:
     data = "\n".join(pieces)
     if plain:
         # placeholders, links and spaces only: no inline pattern to run
-        return "<p>" + _put_links(data, links) + "</p>"
+        return _put_links(data, links)
     patterns = md.inlinePatterns
     if (
         "  \n" in data  # linebreak
@@ -252,7 +259,7 @@ def _paragraph(md: markdown.Markdown, block: str) -> str | None:
     placeholders = [md.htmlStash.store(raw) for raw in stored]
     out = _escape_cdata(rest)
     out = _STORED.sub(lambda m: placeholders[int(m.group(1))], out)
-    return "<p>" + _put_links(out, links) + "</p>"
+    return _put_links(out, links)
 
 
 _STORED = re.compile(util.INLINE_PLACEHOLDER % r"s([0-9]+)")
@@ -265,23 +272,47 @@ def _put_links(text: str, links: list[str]) -> str:
 
 def serialize_simple(md: markdown.Markdown, lines: list[str]) -> str | None:
     """What the block parser, tree processors and serializer make of the preprocessed
-    ``lines`` (top-level tags stripped), when they hold only paragraphs of the lines
-    :func:`_paragraph` models; None otherwise (``md.htmlStash`` may then hold more).
+    ``lines`` (top-level tags stripped), when they hold only hash headers and
+    paragraphs of the lines :func:`_paragraph` models; None otherwise (``md.htmlStash``
+    may then hold more).
 
     The block parser splits on blank lines and drops each block's leading newlines
     (``EmptyBlockProcessor``); a block of such lines matches no processor before
     ``ParagraphProcessor``, which drops a blank block and left-strips the others; the
     prettifier puts one newline between paragraphs.
     """
-    paragraphs: list[str] = []
+    out: list[str] = []
     for block in "\n".join(lines).split("\n\n"):
         if not block.strip():
             continue
-        p = _paragraph(md, block.lstrip("\n"))
-        if p is None:
+        block = block.lstrip("\n")
+        if any(_BLOCK_START.match(line) for line in block.split("\n")):
             return None
-        paragraphs.append(p)
-    return "\n".join(paragraphs)
+        # HashHeaderProcessor: the lines before the first header line are parsed as a
+        # block of their own, the header's text (trailing "#"s and spaces off) is an
+        # h1-h6 of inline text, the lines after it go back as the next block
+        while (m := _HASH_HEADER.search(block)) is not None:
+            before, block = block[: m.start()], block[m.end() :]
+            header = m.group("header").strip()
+            if before.strip():
+                p = _paragraph(md, before)
+                if p is None:
+                    return None
+                out.append(p)
+            inner = _inline(md, header) if header else None
+            if inner is None:
+                return None
+            level = len(m.group("level"))
+            out.append(f"<h{level}>{inner}</h{level}>")
+        if block.strip():
+            p = _paragraph(md, block)
+            if p is None:
+                return None
+            out.append(p)
+    return "\n".join(out)
+
+
+_HASH_HEADER = HashHeaderProcessor.RE
 
 
 class FastMarkdown(markdown.Markdown):
