@@ -232,14 +232,14 @@ def _inline(md: markdown.Markdown, text: str) -> str | None:
         # placeholders, links and spaces only: no inline pattern to run
         return _put_links(data, links)
     patterns = md.inlinePatterns
-    if (
-        "  \n" in data  # linebreak
-        or patterns["autolink"].getCompiledRegExp().search(data)
-        or patterns["automail"].getCompiledRegExp().search(data)
-    ):
+    if patterns["autolink"].getCompiledRegExp().search(data) or patterns[
+        "automail"
+    ].getCompiledRegExp().search(data):
         return None
+    # linebreak: a <br> element ("b"), before ``html`` runs
+    rest = patterns["linebreak"].getCompiledRegExp().sub(_BR, data)
     stored: list[str] = []  # what ``html``, then ``entity``, store, in that order
-    rest = data  # with stored pieces as inline placeholders "s<index>"
+    # ``rest``: with stored pieces as inline placeholders "s<index>"
     for name in ("html", "entity"):
         segments: list[str] = []
         pos = 0
@@ -258,10 +258,22 @@ def _inline(md: markdown.Markdown, text: str) -> str | None:
         return None
     placeholders = [md.htmlStash.store(raw) for raw in stored]
     out = _escape_cdata(rest)
+    if _BR in out:
+        # PrettifyTreeprocessor: a <br>'s tail (the text up to the next element)
+        # becomes "\n" if it is blank, and gets a "\n" before it otherwise
+        parts = _ELEMENT.split(out)
+        for i in range(1, len(parts), 2):
+            if parts[i] == _BR:
+                parts[i] = "<br>"
+                tail = parts[i + 1]
+                parts[i + 1] = "\n" + tail if tail.strip() else "\n"
+        out = "".join(parts)
     out = _STORED.sub(lambda m: placeholders[int(m.group(1))], out)
     return _put_links(out, links)
 
 
+_BR = util.INLINE_PLACEHOLDER % "b"
+_ELEMENT = re.compile("(" + util.INLINE_PLACEHOLDER % "(?:b|[0-9]+)" + ")")
 _STORED = re.compile(util.INLINE_PLACEHOLDER % r"s([0-9]+)")
 _LINKED = re.compile(util.INLINE_PLACEHOLDER % r"([0-9]+)")
 
