@@ -220,10 +220,14 @@ def _inline(md: markdown.Markdown, text: str) -> str | None:
             continue
         link = _LINK.fullmatch(line)
         if link is not None:
-            pieces.append(util.INLINE_PLACEHOLDER % len(links))
-            links.append(f'<a href="{link.group(2)}">{link.group(1)}</a>')
+            pieces.append(_link(link, links))
             continue
-        if not line.strip() or _TEXT_MARKUP.search(line):
+        if not line.strip():
+            return None
+        # links inside the line: the same [text](url) (``reference`` finds no
+        # ``[id]`` after it, ``link`` takes it whole), not after a "!" (an image)
+        line = _LINK_IN_TEXT.sub(lambda m: _link(m, links), line)
+        if _TEXT_MARKUP.search(line):
             return None
         pieces.append(line)
         plain = False
@@ -272,6 +276,13 @@ def _inline(md: markdown.Markdown, text: str) -> str | None:
     return _put_links(out, links)
 
 
+def _link(m: re.Match[str], links: list[str]) -> str:
+    """An inline placeholder for the link ``m`` (a ``_LINK`` match), kept in ``links``."""
+    links.append(f'<a href="{m.group(2)}">{m.group(1)}</a>')
+    return util.INLINE_PLACEHOLDER % (len(links) - 1)
+
+
+_LINK_IN_TEXT = re.compile(r"(?<!!)" + _LINK.pattern)
 _BR = util.INLINE_PLACEHOLDER % "b"
 _ELEMENT = re.compile("(" + util.INLINE_PLACEHOLDER % "(?:b|[0-9]+)" + ")")
 _STORED = re.compile(util.INLINE_PLACEHOLDER % r"s([0-9]+)")
