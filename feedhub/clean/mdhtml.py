@@ -30,7 +30,7 @@ import re
 
 import markdown
 from markdown import util
-from markdown.blockprocessors import HashHeaderProcessor
+from markdown.blockprocessors import HashHeaderProcessor, HRProcessor, SetextHeaderProcessor
 from markdown.htmlparser import blank_line_re, inner_blank_line_re, void_tags
 from markdown.preprocessors import HtmlBlockPreprocessor
 from markdown.serializers import _escape_cdata  # type: ignore[attr-defined]  # the serializer's own
@@ -180,10 +180,11 @@ _PLACEHOLDER = re.compile(util.HTML_PLACEHOLDER % r"[0-9]+")
 # emphasis, reference or entity characters in the text, nothing but URL characters in
 # the URL, nothing around it.
 _LINK = re.compile(r"\[([^\[\]\\`*_<>&!\x02\x03\n]+)\]\(([^\s()<>&\"'\\`\x02\x03]+)\)")
-# The start of a line that a block processor other than ``ParagraphProcessor`` and
-# ``HashHeaderProcessor`` may take (anywhere in a block, as some of them search the
-# whole block): an indented code block (4 spaces), a setext underline, a rule, a list
-# item, a quote; and an indented "#" (no header, but left alone).
+# The start of a line that a block processor other than ``ParagraphProcessor``,
+# ``HashHeaderProcessor`` and ``HRProcessor`` may take (anywhere in a block, as some of
+# them search the whole block): an indented code block (4 spaces), a setext underline,
+# a list item, a quote; and an indented "#" (no header, but left alone).  Rule lines
+# (which start with "-", "_" or "*") are let through.
 _BLOCK_START = re.compile(r"[ ]{4}|[ ]+#|[ ]*(?:[>=*+_-]|[0-9]+\.)")
 # What the inline patterns before ``html`` act on (code spans, escapes, links, images,
 # references), and the delimiters of the emphasis patterns after ``entity``.
@@ -295,47 +296,67 @@ def _put_links(text: str, links: list[str]) -> str:
 
 def serialize_simple(md: markdown.Markdown, lines: list[str]) -> str | None:
     """What the block parser, tree processors and serializer make of the preprocessed
-    ``lines`` (top-level tags stripped), when they hold only hash headers and
+    ``lines`` (top-level tags stripped), when they hold only hash headers, rules and
     paragraphs of the lines :func:`_paragraph` models; None otherwise (``md.htmlStash``
     may then hold more).
 
     The block parser splits on blank lines and drops each block's leading newlines
-    (``EmptyBlockProcessor``); a block of such lines matches no processor before
-    ``ParagraphProcessor``, which drops a blank block and left-strips the others; the
-    prettifier puts one newline between paragraphs.
+    (``EmptyBlockProcessor``); :func:`_block` is the rest of the chain on a block; the
+    prettifier puts one newline after each element.
     """
     out: list[str] = []
     for block in "\n".join(lines).split("\n\n"):
-        if not block.strip():
-            continue
         block = block.lstrip("\n")
-        if any(_BLOCK_START.match(line) for line in block.split("\n")):
+        # checked before a blank block is dropped: four spaces are a code block
+        if any(_BLOCK_START.match(line) and not _HR.match(line) for line in block.split("\n")):
             return None
-        # HashHeaderProcessor: the lines before the first header line are parsed as a
-        # block of their own, the header's text (trailing "#"s and spaces off) is an
-        # h1-h6 of inline text, the lines after it go back as the next block
-        while (m := _HASH_HEADER.search(block)) is not None:
-            before, block = block[: m.start()], block[m.end() :]
-            header = m.group("header").strip()
-            if before.strip():
-                p = _paragraph(md, before)
-                if p is None:
-                    return None
-                out.append(p)
-            inner = _inline(md, header) if header else None
-            if inner is None:
-                return None
-            level = len(m.group("level"))
-            out.append(f"<h{level}>{inner}</h{level}>")
-        if block.strip():
-            p = _paragraph(md, block)
-            if p is None:
-                return None
-            out.append(p)
+        if not _block(md, block, out):
+            return None
     return "\n".join(out)
 
 
+def _block(md: markdown.Markdown, block: str, out: list[str]) -> bool:
+    """The block processors on ``block`` (no leading newline, no line that
+    ``_BLOCK_START`` matches but a rule): the elements serialized into ``out``; False
+    if one is not modelled."""
+    if not block.strip():
+        return True  # ParagraphProcessor drops a blank block
+    # HashHeaderProcessor: the lines before the first header line are parsed as a block
+    # of their own, the header's text (trailing "#"s and spaces off) is an h1-h6 of
+    # inline text, the lines after it go back as the next block
+    m = _HASH_HEADER.search(block)
+    if m is not None:
+        before, after = block[: m.start()], block[m.end() :]
+        if before and not _block(md, before, out):
+            return False
+        header = m.group("header").strip()
+        inner = _inline(md, header) if header else None
+        if inner is None:
+            return False
+        level = len(m.group("level"))
+        out.append(f"<h{level}>{inner}</h{level}>")
+        return not after or _block(md, after, out)
+    if _SETEXT.match(block):
+        return False
+    # HRProcessor: the same, around the first rule line
+    m = _HR_SEARCH.search(block)
+    if m is not None:
+        before, after = block[: m.start()].rstrip("\n"), block[m.end() :].lstrip("\n")
+        if before and not _block(md, before, out):
+            return False
+        out.append("<hr>")
+        return not after or _block(md, after, out)
+    p = _paragraph(md, block)
+    if p is None:
+        return False
+    out.append(p)
+    return True
+
+
 _HASH_HEADER = HashHeaderProcessor.RE
+_SETEXT = SetextHeaderProcessor.RE
+_HR_SEARCH = HRProcessor.SEARCH_RE
+_HR = re.compile(HRProcessor.RE)
 
 
 class FastMarkdown(markdown.Markdown):
