@@ -307,6 +307,13 @@ def serialize_simple(md: markdown.Markdown, lines: list[str]) -> str | None:
     out: list[str] = []
     for block in "\n".join(lines).split("\n\n"):
         block = block.lstrip("\n")
+        if _PLACEHOLDER.fullmatch(block) or (
+            block.startswith(" \n") and _PLACEHOLDER.fullmatch(block, 2)
+        ):
+            # the commonest block by far: a raw block's placeholder (what _block makes
+            # of it, without the searches)
+            out.append("<p>" + block.lstrip() + "</p>")
+            continue
         # checked before a blank block is dropped: four spaces are a code block
         if any(_BLOCK_START.match(line) and not _HR.match(line) for line in block.split("\n")):
             return None
@@ -324,7 +331,7 @@ def _block(md: markdown.Markdown, block: str, out: list[str]) -> bool:
     # HashHeaderProcessor: the lines before the first header line are parsed as a block
     # of their own, the header's text (trailing "#"s and spaces off) is an h1-h6 of
     # inline text, the lines after it go back as the next block
-    m = _HASH_HEADER.search(block)
+    m = _HASH_HEADER.search(block) if "#" in block else None
     if m is not None:
         before, after = block[: m.start()], block[m.end() :]
         if before and not _block(md, before, out):
@@ -339,7 +346,7 @@ def _block(md: markdown.Markdown, block: str, out: list[str]) -> bool:
     if _SETEXT.match(block):
         return False
     # HRProcessor: the same, around the first rule line
-    m = _HR_SEARCH.search(block)
+    m = _HR_SEARCH.search(block) if "-" in block or "_" in block or "*" in block else None
     if m is not None:
         before, after = block[: m.start()].rstrip("\n"), block[m.end() :].lstrip("\n")
         if before and not _block(md, before, out):
