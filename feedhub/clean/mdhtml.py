@@ -14,11 +14,12 @@ Two shortcuts, each declining anything it does not model:
 * :func:`extract` is ``HTMLExtractor``'s decisions, handler for handler, on the
   constructs ``tokens.scan`` found (the same ones, at the same positions, as the parser
   loop's);
-* :class:`FastMarkdown` writes the serialized tree itself when every block is a
-  paragraph made of placeholder lines, ``[text](url)`` lines with plain text and text
-  lines with nothing but inline HTML tags, comments and entities in them (mirror pages
-  leave stray closing tags such as ``</div>`` and bylines beside their raw blocks), then
-  runs the real postprocessors.
+* :class:`FastMarkdown` writes the serialized tree itself when every block is made of
+  hash headers, rules and paragraphs of placeholder lines and text lines, where text
+  is plain text with ``[text](url)`` links, inline HTML tags, comments, entities and
+  hard line breaks in it and nothing else (mirror pages leave stray closing tags such
+  as ``</div>``, bylines, nav lines and rules beside their raw blocks), then runs the
+  real postprocessors.
 
 ``tests/test_clean_tokens.py`` compares whole renderings with plain Python-Markdown on
 generated documents and on every corpus.
