@@ -308,6 +308,8 @@ def serialize_simple(md: markdown.Markdown, lines: list[str]) -> str | None:
     out: list[str] = []
     for block in "\n".join(lines).split("\n\n"):
         block = block.lstrip("\n")
+        if not block:
+            continue
         if _PLACEHOLDER.fullmatch(block) or (
             block.startswith(" \n") and _PLACEHOLDER.fullmatch(block, 2)
         ):
