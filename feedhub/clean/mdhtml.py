@@ -14,9 +14,12 @@ Two shortcuts, each declining anything it does not model:
 * :func:`extract` is ``HTMLExtractor``'s decisions, handler for handler, on the
   constructs ``tokens.scan`` found (the same ones, at the same positions, as the parser
   loop's);
-* :class:`FastMarkdown` writes the serialized tree itself when every paragraph is made
-  of placeholder lines and ``[text](url)`` lines with plain text, then runs the real
-  postprocessors.
+* :class:`FastMarkdown` writes the serialized tree itself when every block is made of
+  hash headers, rules and paragraphs of placeholder lines and text lines, where text
+  is plain text with ``[text](url)`` links, inline HTML tags, comments, entities and
+  hard line breaks in it and nothing else (mirror pages leave stray closing tags such
+  as ``</div>``, bylines, nav lines and rules beside their raw blocks), then runs the
+  real postprocessors.
 
 ``tests/test_clean_tokens.py`` compares whole renderings with plain Python-Markdown on
 generated documents and on every corpus.
@@ -28,8 +31,10 @@ import re
 
 import markdown
 from markdown import util
+from markdown.blockprocessors import HashHeaderProcessor, HRProcessor, SetextHeaderProcessor
 from markdown.htmlparser import blank_line_re, inner_blank_line_re, void_tags
 from markdown.preprocessors import HtmlBlockPreprocessor
+from markdown.serializers import _escape_cdata  # type: ignore[attr-defined]  # the serializer's own
 
 from . import tokens
 
@@ -176,43 +181,192 @@ _PLACEHOLDER = re.compile(util.HTML_PLACEHOLDER % r"[0-9]+")
 # emphasis, reference or entity characters in the text, nothing but URL characters in
 # the URL, nothing around it.
 _LINK = re.compile(r"\[([^\[\]\\`*_<>&!\x02\x03\n]+)\]\(([^\s()<>&\"'\\`\x02\x03]+)\)")
+# The start of a line that a block processor other than ``ParagraphProcessor``,
+# ``HashHeaderProcessor`` and ``HRProcessor`` may take (anywhere in a block, as some of
+# them search the whole block): an indented code block (4 spaces), a setext underline,
+# a list item, a quote; and an indented "#" (no header, but left alone).  Rule lines
+# (which start with "-", "_" or "*") are let through.
+_BLOCK_START = re.compile(r"[ ]{4}|[ ]+#|[ ]*(?:[>=*+_-]|[0-9]+\.)")
+# What the inline patterns before ``html`` act on (code spans, escapes, links, images,
+# references), and the delimiters of the emphasis patterns after ``entity``.
+_TEXT_MARKUP = re.compile(r"[`\\\[\]]")
+_DELIMITER = re.compile(r"[*_]")
 
 
-def _paragraph(text: str) -> str | None:
-    """The serialized ``<p>`` Python-Markdown makes of ``text`` (lines of placeholders,
-    links and single spaces), or None if a line is anything else."""
-    out: list[str] = []
+def _paragraph(md: markdown.Markdown, block: str) -> str | None:
+    """The serialized ``<p>`` Python-Markdown makes of ``block`` (no leading newline),
+    or None if a line is anything but a placeholder, a single space, a ``[text](url)``
+    line or a text line: plain text with inline HTML tags, comments and entities, and
+    no other markup (no line of the block may start what another block processor takes).
+
+    The inline patterns run one after the other over the paragraph's whole text (a link
+    line is an inline placeholder by the time ``html`` runs): ``html`` stores every tag
+    it finds, left to right, in ``md.htmlStash``, then ``entity`` every entity; the
+    rest is text, which the serializer escapes (``_escape_cdata``), and the real
+    postprocessors put the stored HTML back.
+    """
+    inner = _inline(md, block.lstrip())
+    return None if inner is None else "<p>" + inner + "</p>"
+
+
+def _inline(md: markdown.Markdown, text: str) -> str | None:
+    """What the inline patterns and the serializer make of ``text`` (see
+    :func:`_paragraph`), or None."""
+    pieces: list[str] = []  # lines, with links as their own inline placeholders
+    links: list[str] = []
+    plain = True  # no text lines
     for line in text.split("\n"):
         if line == " " or _PLACEHOLDER.fullmatch(line):
             # one space before a newline is no line break (two are)
-            out.append(line)
+            pieces.append(line)
             continue
         link = _LINK.fullmatch(line)
-        if link is None:
+        if link is not None:
+            pieces.append(_link(link, links))
+            continue
+        if not line.strip():
             return None
-        out.append(f'<a href="{link.group(2)}">{link.group(1)}</a>')
-    return "<p>" + "\n".join(out) + "</p>"
+        # links inside the line: the same [text](url) (``reference`` finds no
+        # ``[id]`` after it, ``link`` takes it whole), not after a "!" (an image)
+        line = _LINK_IN_TEXT.sub(lambda m: _link(m, links), line)
+        if _TEXT_MARKUP.search(line):
+            return None
+        pieces.append(line)
+        plain = False
+    data = "\n".join(pieces)
+    if plain:
+        # placeholders, links and spaces only: no inline pattern to run
+        return _put_links(data, links)
+    patterns = md.inlinePatterns
+    if patterns["autolink"].getCompiledRegExp().search(data) or patterns[
+        "automail"
+    ].getCompiledRegExp().search(data):
+        return None
+    # linebreak: a <br> element ("b"), before ``html`` runs
+    rest = patterns["linebreak"].getCompiledRegExp().sub(_BR, data)
+    stored: list[str] = []  # what ``html``, then ``entity``, store, in that order
+    # ``rest``: with stored pieces as inline placeholders "s<index>"
+    for name in ("html", "entity"):
+        segments: list[str] = []
+        pos = 0
+        for m in patterns[name].getCompiledRegExp().finditer(rest):
+            raw = m.group(1)
+            if "\n" in raw or "\x02" in raw or "\x03" in raw:
+                return None
+            segments.append(rest[pos : m.start()])
+            segments.append(util.INLINE_PLACEHOLDER % f"s{len(stored)}")
+            stored.append(raw)
+            pos = m.end()
+        segments.append(rest[pos:])
+        rest = "".join(segments)
+    # emphasis delimiters left in the text (stored pieces and links are placeholders)
+    if _DELIMITER.search(rest):
+        return None
+    placeholders = [md.htmlStash.store(raw) for raw in stored]
+    out = _escape_cdata(rest)
+    if _BR in out:
+        # PrettifyTreeprocessor: a <br>'s tail (the text up to the next element)
+        # becomes "\n" if it is blank, and gets a "\n" before it otherwise
+        parts = _ELEMENT.split(out)
+        for i in range(1, len(parts), 2):
+            if parts[i] == _BR:
+                parts[i] = "<br>"
+                tail = parts[i + 1]
+                parts[i + 1] = "\n" + tail if tail.strip() else "\n"
+        out = "".join(parts)
+    out = _STORED.sub(lambda m: placeholders[int(m.group(1))], out)
+    return _put_links(out, links)
 
 
-def serialize_simple(lines: list[str]) -> str | None:
+def _link(m: re.Match[str], links: list[str]) -> str:
+    """An inline placeholder for the link ``m`` (a ``_LINK`` match), kept in ``links``."""
+    links.append(f'<a href="{m.group(2)}">{m.group(1)}</a>')
+    return util.INLINE_PLACEHOLDER % (len(links) - 1)
+
+
+_LINK_IN_TEXT = re.compile(r"(?<!!)" + _LINK.pattern)
+_BR = util.INLINE_PLACEHOLDER % "b"
+_ELEMENT = re.compile("(" + util.INLINE_PLACEHOLDER % "(?:b|[0-9]+)" + ")")
+_STORED = re.compile(util.INLINE_PLACEHOLDER % r"s([0-9]+)")
+_LINKED = re.compile(util.INLINE_PLACEHOLDER % r"([0-9]+)")
+
+
+def _put_links(text: str, links: list[str]) -> str:
+    return _LINKED.sub(lambda m: links[int(m.group(1))], text) if links else text
+
+
+def serialize_simple(md: markdown.Markdown, lines: list[str]) -> str | None:
     """What the block parser, tree processors and serializer make of the preprocessed
-    ``lines`` (top-level tags stripped), when they hold only paragraphs of placeholder
-    and link lines; None otherwise.
+    ``lines`` (top-level tags stripped), when they hold only hash headers, rules and
+    paragraphs of the lines :func:`_paragraph` models; None otherwise (``md.htmlStash``
+    may then hold more).
 
     The block parser splits on blank lines and drops each block's leading newlines
-    (``EmptyBlockProcessor``); a block of such lines matches no processor before
-    ``ParagraphProcessor``, which drops a blank block and left-strips the others; the
-    prettifier puts one newline between paragraphs.
+    (``EmptyBlockProcessor``); :func:`_block` is the rest of the chain on a block; the
+    prettifier puts one newline after each element.
     """
-    paragraphs: list[str] = []
+    out: list[str] = []
     for block in "\n".join(lines).split("\n\n"):
-        if not block.strip():
+        block = block.lstrip("\n")
+        if not block:
             continue
-        p = _paragraph(block.lstrip())
-        if p is None:
+        if _PLACEHOLDER.fullmatch(block) or (
+            block.startswith(" \n") and _PLACEHOLDER.fullmatch(block, 2)
+        ):
+            # the commonest block by far: a raw block's placeholder (what _block makes
+            # of it, without the searches)
+            out.append("<p>" + block.lstrip() + "</p>")
+            continue
+        # checked before a blank block is dropped: four spaces are a code block
+        if any(_BLOCK_START.match(line) and not _HR.match(line) for line in block.split("\n")):
             return None
-        paragraphs.append(p)
-    return "\n".join(paragraphs)
+        if not _block(md, block, out):
+            return None
+    return "\n".join(out)
+
+
+def _block(md: markdown.Markdown, block: str, out: list[str]) -> bool:
+    """The block processors on ``block`` (no leading newline, no line that
+    ``_BLOCK_START`` matches but a rule): the elements serialized into ``out``; False
+    if one is not modelled."""
+    if not block.strip():
+        return True  # ParagraphProcessor drops a blank block
+    # HashHeaderProcessor: the lines before the first header line are parsed as a block
+    # of their own, the header's text (trailing "#"s and spaces off) is an h1-h6 of
+    # inline text, the lines after it go back as the next block
+    m = _HASH_HEADER.search(block) if "#" in block else None
+    if m is not None:
+        before, after = block[: m.start()], block[m.end() :]
+        if before and not _block(md, before, out):
+            return False
+        header = m.group("header").strip()
+        inner = _inline(md, header) if header else None
+        if inner is None:
+            return False
+        level = len(m.group("level"))
+        out.append(f"<h{level}>{inner}</h{level}>")
+        return not after or _block(md, after, out)
+    if _SETEXT.match(block):
+        return False
+    # HRProcessor: the same, around the first rule line
+    m = _HR_SEARCH.search(block) if "-" in block or "_" in block or "*" in block else None
+    if m is not None:
+        before, after = block[: m.start()].rstrip("\n"), block[m.end() :].lstrip("\n")
+        if before and not _block(md, before, out):
+            return False
+        out.append("<hr>")
+        return not after or _block(md, after, out)
+    p = _paragraph(md, block)
+    if p is None:
+        return False
+    out.append(p)
+    return True
+
+
+_HASH_HEADER = HashHeaderProcessor.RE
+_SETEXT = SetextHeaderProcessor.RE
+_HR_SEARCH = HRProcessor.SEARCH_RE
+_HR = re.compile(HRProcessor.RE)
 
 
 class FastMarkdown(markdown.Markdown):
@@ -228,7 +382,7 @@ class FastMarkdown(markdown.Markdown):
         lines = source.split("\n")
         for prep in self.preprocessors:
             lines = prep.run(lines)
-        output = serialize_simple(lines)
+        output = serialize_simple(self, lines)
         if output is None:
             # not modelled: start again, the whole way through Python-Markdown
             return super(FastMarkdown, self.reset()).convert(source)
