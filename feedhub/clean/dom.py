@@ -41,11 +41,12 @@ _UNMODELLED = frozenset(
 ) | {"meta"}
 # Of those, the elements whose raw text is modelled (``Node.raw``).
 RAW_TEXT = tokens.RAW_TEXT
+_REFUSED = _UNMODELLED - RAW_TEXT  # start tags only the bs4 tree models
 # A cheap pre-check for the rest, so most unsupported documents skip the parse.  A
 # "<![endif]" is let through: it is mostly inside a conditional comment ("<!--[if IE]>
 # …<![endif]-->"); where it is not, html.parser reports it and _Builder declines it.
 UNSUPPORTED_MARKUP = re.compile(
-    r"<(?:" + "|".join(sorted(_UNMODELLED - RAW_TEXT)) + r")(?![a-z0-9])|<!(?!--|\[endif\])|<\?",
+    r"<(?:" + "|".join(sorted(_REFUSED)) + r")(?![a-z0-9])|<!(?!--|\[endif\])|<\?",
     re.I,
 )
 _VOID_OR_RAW = VOID | RAW_TEXT
@@ -132,7 +133,7 @@ class _Builder(HTMLParser):
     def handle_starttag(
         self, tag: str, attrs: list[tuple[str, str | None]], void_close: bool = True
     ) -> None:
-        if tag in _UNMODELLED and tag not in RAW_TEXT:
+        if tag in _REFUSED:
             raise Unsupported(tag)
         raw: dict[str, str] = {}
         for key, value in attrs:
@@ -303,24 +304,8 @@ def _build(found: list[tokens.Piece]) -> Node:
                 continue
         elif stag:
             tag = tag.lower()
-            if tag in _UNMODELLED:
-                if tag not in RAW_TEXT:
-                    raise Unsupported(tag)
-                # a <script>/<style> (``tokens.scan_raw``): its raw text is in ``cdata``
-                if data:
-                    s = "".join(data)
-                    data = []
-                    if not s.strip(_ASCII_SPACES):
-                        s = "\n" if "\n" in s else " "
-                    parent.children.append(Text(s))
-                node = _raw_node(tag, attrs, cdata, parent)
-                root.raw = ""
-                parent.children.append(node)
-                if not slash:  # open until its end tag (the next piece, if any)
-                    stack.append(node)
-                    parent = node
-                    is_open[tag] = is_open.get(tag, 0) + 1
-                continue
+            if tag in _REFUSED:
+                raise Unsupported(tag)
         elif not comment:
             continue  # the text after the last construct
         # a tag or a comment: the text before it is one node (end_data)
@@ -331,6 +316,16 @@ def _build(found: list[tokens.Piece]) -> Node:
                 s = "\n" if "\n" in s else " "
             parent.children.append(Text(s))
         if stag:
+            if tag in RAW_TEXT:
+                # a <script>/<style> (``tokens.scan_raw``): its raw text is in ``cdata``
+                node = _raw_node(tag, attrs, cdata, parent)
+                root.raw = ""
+                parent.children.append(node)
+                if not slash:  # open until its end tag (the next piece, if any)
+                    stack.append(node)
+                    parent = node
+                    is_open[tag] = is_open.get(tag, 0) + 1
+                continue
             if attrs:
                 # a fresh list per node for multi-valued attributes (rules may edit them)
                 values: dict[str, AttrValue] = {
