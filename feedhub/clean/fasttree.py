@@ -323,9 +323,10 @@ class FastTreeCleaner:
         # inside an element taken out keeps its parent and is still looked at.
         # bs4 looks at the raw text of a <script>/<style> too; where the pattern finds
         # something in one, what it does with it is not modelled.
-        for el in dom.elements(block, _RAW_TEXT):
-            if el.raw and pattern.search(norm_text(el.raw)):
-                raise dom.Unsupported("pattern in raw text")
+        if dom.holds_raw(self.root):
+            for el in dom.elements(block, _RAW_TEXT):
+                if el.raw and pattern.search(norm_text(el.raw)):
+                    raise dom.Unsupported("pattern in raw text")
         gone: set[int] = set()
         for parent, node in list(dom.strings(block)):
             if id(node) in gone or not pattern.search(norm_text(node)):
@@ -432,13 +433,7 @@ class FastTreeCleaner:
         for parent, node in list(dom.strings(root)):
             if "\n" not in node:
                 continue
-            # _joined, inline (it is called for most text nodes)
-            new = _CJK_GAP.sub("", node)
-            if new[:1].isspace():
-                new = _LEAD_NL.sub("", new)
-            if new[-1:].isspace():
-                new = _TRAIL_NL.sub("", new)
-            new = _WS.sub(" ", new)
+            new = _joined(node)
             if new != node:
                 siblings = parent.children
                 siblings[dom.index(siblings, node)] = Text(new)
